@@ -1,0 +1,83 @@
+// swift-tools-version:6.1
+// healthgate: firmware for health-code entrance gates.
+// Module boundaries follow docs/architecture.md: GateCore is pure (no I/O), HealthCode has no
+// storage or hardware, GateHardware holds every driver, the executables only wire things together.
+import PackageDescription
+
+let package = Package(
+    name: "healthgate",
+    products: [
+        .executable(name: "healthgated", targets: ["healthgated"]),
+        .executable(name: "gatectl", targets: ["gatectl"]),
+        .library(name: "HealthCode", targets: ["HealthCode"]),
+        .library(name: "GateCore", targets: ["GateCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config (see .ci/run and Makefile for the -dev packages).
+        .systemLibrary(name: "CZbar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
+        .systemLibrary(name: "CGpiod", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CQrencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        // ioctl and adjtimex wrappers: Swift cannot call variadic ioctl(2) directly.
+        .target(name: "CLinux"),
+
+        .target(name: "GateCore"),
+        .target(
+            name: "HealthCode",
+            dependencies: [
+                "GateCore", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]),
+        .target(
+            name: "GateHardware",
+            dependencies: ["GateCore", "CZbar", "CGpiod", "CV4L2", "CLinux"]),
+        .target(
+            name: "EntryLog",
+            dependencies: [
+                "GateCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(
+            name: "GateConfig",
+            dependencies: ["GateCore", "TOMLKit"]),
+        .target(
+            name: "GateService",
+            dependencies: [
+                "GateCore", "HealthCode", "GateHardware", "EntryLog", "GateConfig", "CLinux",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "healthgated",
+            dependencies: [
+                "GateService", "GateConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "gatectl",
+            dependencies: [
+                "GateCore", "HealthCode", "GateHardware", "EntryLog", "GateConfig", "GateService", "CQrencode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "GateCoreTests", dependencies: ["GateCore"]),
+        .testTarget(name: "HealthCodeTests", dependencies: ["HealthCode"]),
+        .testTarget(name: "GateHardwareTests", dependencies: ["GateHardware", "CLinux"]),
+        .testTarget(name: "EntryLogTests", dependencies: ["EntryLog"]),
+        .testTarget(name: "GateConfigTests", dependencies: ["GateConfig"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "HealthCode", "EntryLog"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
