@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CQrencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CPng", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         // ioctl and adjtimex wrappers: Swift cannot call variadic ioctl(2) directly.
         .target(name: "CLinux"),
 
@@ -52,6 +53,10 @@ let package = Package(
         .target(
             name: "GateConfig",
             dependencies: ["GateCore", "TOMLKit"]),
+        // Demo, test and bench tooling: QR rendering, PGM/PNG images. Never linked into the daemon.
+        .target(
+            name: "GateTooling",
+            dependencies: ["HealthCode", "CQrencode", "CPng"]),
         .target(
             name: "GateService",
             dependencies: [
@@ -68,16 +73,17 @@ let package = Package(
         .executableTarget(
             name: "gatectl",
             dependencies: [
-                "GateCore", "HealthCode", "GateHardware", "EntryLog", "GateConfig", "GateService", "CQrencode",
+                "GateCore", "HealthCode", "GateHardware", "EntryLog", "GateConfig", "GateService", "GateTooling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "GateCoreTests", dependencies: ["GateCore"]),
-        .testTarget(name: "HealthCodeTests", dependencies: ["HealthCode"]),
+        .testTarget(name: "HealthCodeTests", dependencies: ["HealthCode", "GateTooling"]),
         .testTarget(name: "GateHardwareTests", dependencies: ["GateHardware", "CLinux"]),
         .testTarget(name: "EntryLogTests", dependencies: ["EntryLog"]),
         .testTarget(name: "GateConfigTests", dependencies: ["GateConfig"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "HealthCode", "EntryLog"]),
+        .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateTooling"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "HealthCode", "EntryLog", "GateTooling"]),
     ],
     swiftLanguageModes: [.v6]
 )

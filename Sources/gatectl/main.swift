@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// gatectl: the staff's and integrators' command line. Each area adds its subcommands here.
+@main
+struct GateCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gatectl",
+        abstract: "Inspect and operate a healthgate entrance gate.",
+        subcommands: [])
+}

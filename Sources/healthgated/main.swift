@@ -1,0 +1,1 @@
+// healthgated: placeholder until the daemon entry point lands
