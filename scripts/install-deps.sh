@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages healthgate builds and tests with, only when one is missing.
+# Uses sudo when not root. Extra groups of packages: HEALTHGATE_DEPS_EXTRA="vm deb".
+set -euo pipefail
+build=(pkg-config libzbar-dev libgpiod-dev libv4l-dev libsqlite3-dev zlib1g-dev libqrencode-dev libpng-dev)
+tools=(zbar-tools gpiod i2c-tools v4l-utils)
+pkgs=("${build[@]}" "${tools[@]}")
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}"
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+command -v swift >/dev/null || { echo "error: swift not found on PATH (Swift 6.x toolchain required, see docs/install-raspberry-pi.md)" >&2; exit 1; }
