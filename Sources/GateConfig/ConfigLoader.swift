@@ -104,7 +104,8 @@ public enum ConfigLoader {
             trustDirectory: r.string("codes.trust_dir", default: "/etc/healthgate/trust"),
             unsyncedClock: r.oneOf("codes.unsynced_clock", default: UnsyncedClockPolicy.refuse),
             replayWindowSeconds: r.int("codes.replay_window_s", default: 600, range: 0...86_400),
-            presentationAbsenceMilliseconds: r.int("codes.presentation_absence_ms", default: 1500, range: 100...60_000))
+            presentationAbsenceMilliseconds: r.int("codes.presentation_absence_ms", default: 1500, range: 100...60_000),
+            assumeClockSynchronised: r.bool("codes.assume_clock_synchronised", default: false))
 
         let log = GateConfiguration.Log(
             database: r.string("log.database", default: "/var/lib/healthgate/entries.sqlite"),

@@ -17,6 +17,9 @@ public struct GateConfiguration: Sendable, Equatable {
         public var replayWindowSeconds: Int
         /// A code held in view counts as presented again only after it was out of view this long.
         public var presentationAbsenceMilliseconds: Int
+        /// Treat the clock as synchronised whatever the kernel says (a gate with a trusted RTC or GPS,
+        /// or a demo machine without NTP). Off by default: validity is checked only against a synced clock.
+        public var assumeClockSynchronised: Bool
     }
 
     public struct Occupancy: Sendable, Equatable {
