@@ -16,6 +16,7 @@ import Foundation
 ///     camera fail 20              # the camera is gone for 20 frame periods
 ///     input exit_sensor           # one pulse on an input
 ///     input fire_alarm on|off     # hold an input
+///     say Visitor 3: a red code   # print a narration line (the demo's commentary)
 public struct Scenario: Sendable {
     public enum Step: Sendable, Equatable {
         case frame(path: String, count: Int)
@@ -25,6 +26,7 @@ public struct Scenario: Sendable {
         case cameraFails(count: Int)
         case pulse(InputLine)
         case hold(InputLine, Bool)
+        case say(String)
     }
 
     public struct ParseError: Error, CustomStringConvertible, Sendable {
@@ -94,6 +96,8 @@ public struct Scenario: Sendable {
                 } else {
                     throw fail("expected \"on\" or \"off\" after the input name")
                 }
+            case "say":
+                steps.append(.say(words.dropFirst().joined(separator: " ")))
             default:
                 throw fail("unknown step \"\(verb)\"")
             }

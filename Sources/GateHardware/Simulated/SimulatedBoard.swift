@@ -30,6 +30,8 @@ public final class SimulatedBoard {
     fileprivate var cameraFailFrames = 0
     fileprivate var pendingInputs: [InputEvent] = []
     fileprivate var inputLevels: [InputLine: Bool] = [:]
+    /// Receives the scenario's `say` lines.
+    public var narrator: ((String) -> Void)?
 
     /// Loads every frame the script names, so playback never touches the disk.
     public init(scenario: Scenario, width: Int = 640, height: Int = 480) throws(DeviceError) {
@@ -79,6 +81,11 @@ public final class SimulatedBoard {
         }
         while remainingInStep == 0 {
             guard stepIndex < scenario.steps.count else {
+                // Looping a script without frames would spin forever without yielding one.
+                if loops && scenario.steps.contains(where: { if case .frame = $0 { return true }; if case .blank = $0 { return true }; return false }) {
+                    stepIndex = 0
+                    continue
+                }
                 finished = true
                 return nil
             }
@@ -100,6 +107,8 @@ public final class SimulatedBoard {
             case .hold(let line, let active):
                 inputLevels[line] = active
                 pendingInputs.append(InputEvent(line: line, active: active))
+            case .say(let text):
+                narrator?(text)
             }
         }
         remainingInStep -= 1
@@ -110,12 +119,8 @@ public final class SimulatedBoard {
         return .image(noiseFrames[Int(framesPlayed % UInt64(noiseFrames.count))])
     }
 
-    /// Starts the script again (`at_end = "loop"`).
-    public func rewind() {
-        stepIndex = 0
-        remainingInStep = 0
-        finished = false
-    }
+    /// Plays the script again from the start when it ends (`at_end = "loop"`).
+    public var loops = false
 
     public var frameSize: (width: Int, height: Int) { (width, height) }
 }
@@ -166,7 +171,11 @@ public final class SimulatedCamera: Camera {
         if wait > 0 { sleepSeconds(wait) }
         // Never try to catch up on a backlog: a real camera drops frames rather than queueing them.
         nextFrameAt = max(nextFrameAt + framePeriod, monotonicSeconds())
-        guard let content = board.advance() else { return nil }
+        guard let content = board.advance() else {
+            // The scenario is over: an idle entrance, one frame period at a time.
+            sleepSeconds(framePeriod)
+            return nil
+        }
         switch content {
         case .cameraGone:
             isOpen = false
