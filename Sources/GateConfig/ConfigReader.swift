@@ -33,7 +33,21 @@ final class ConfigReader {
 
     private func typeError(_ path: String, expected: String, found value: TOMLValueConvertible, in source: TOMLSource) {
         errors.append(ConfigError(file: source.file, line: source.line(of: path), key: path,
-                                  message: "expected \(expected), found \(value.tomlValue.type)"))
+                                  message: "expected \(expected), found \(Self.describe(value.tomlValue.type))"))
+    }
+
+    private static func describe(_ type: TOMLType) -> String {
+        switch type {
+        case .string: return "a string"
+        case .int: return "an integer"
+        case .double: return "a floating-point number"
+        case .bool: return "a boolean"
+        case .array: return "an array"
+        case .table: return "a table"
+        case .date: return "a date"
+        case .time: return "a time"
+        case .dateTime: return "a date-time"
+        }
     }
 
     func string(_ path: String, default fallback: String) -> String {

@@ -242,7 +242,8 @@ public struct GateController: Sendable {
         let notes = attempt.rules.compactMap { $0.outcome == .pass ? $0.reason : nil }
         if admitted { occupancy += 1 }
 
-        var record = attemptRecord(attempt, clock: clock, admitted: admitted, reasons: admitted ? notes : failed + notes)
+        // A refusal lists only what failed; a prompt note belongs to an admission.
+        var record = attemptRecord(attempt, clock: clock, admitted: admitted, reasons: admitted ? notes : failed)
         let samples = [attempt.firstSample, sample].compactMap { $0 }
         record.temperature = samples.first.flatMap(Self.celsius)
         record.remeasuredTemperature = samples.count > 1 ? Self.celsius(samples[1]) : nil

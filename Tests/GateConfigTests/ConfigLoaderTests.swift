@@ -61,12 +61,12 @@ import Testing
 
     @Test func unknownTableIsReported() {
         let found = errors(simulated + "[gatee]\nid = 1\n")
-        #expect(found == ["test.toml:6: gatee: unknown table"])
+        #expect(found == ["test.toml:5: gatee: unknown table"])
     }
 
     @Test func wrongTypeNamesTheExpectedType() {
         let found = errors("[rules]\napproved_capacity = \"lots\"\n" + simulated)
-        #expect(found == ["test.toml:2: rules.approved_capacity: expected an integer, found string"])
+        #expect(found == ["test.toml:2: rules.approved_capacity: expected an integer, found a string"])
     }
 
     @Test func outOfRangeValueSaysTheRange() {
@@ -83,7 +83,7 @@ import Testing
         let found = errors("[timing]\nrelay_pulse_ms = 5\nrefused_hold_ms = true\n" + simulated)
         #expect(found.count == 2)
         #expect(found.contains("test.toml:2: timing.relay_pulse_ms: must be between 100 and 30000 (got 5)"))
-        #expect(found.contains("test.toml:3: timing.refused_hold_ms: expected an integer, found boolean"))
+        #expect(found.contains("test.toml:3: timing.refused_hold_ms: expected an integer, found a boolean"))
     }
 
     @Test func syntaxErrorGivesTheLine() {
