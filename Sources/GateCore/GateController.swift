@@ -56,6 +56,9 @@ public struct GateController: Sendable {
     private var pending: PendingAttempt?
     /// When the admitted/refused hold ends.
     private var holdUntil: EpochSeconds?
+    /// The batch last returned: when one of its rows cannot be committed the daemon skips what follows it,
+    /// and `.logFailed` asks again for what must still happen (the fire-alarm hold above all).
+    private var lastBatch: [GateCommand] = []
 
     public init(settings: ControllerSettings, occupancy: Int = 0) {
         self.settings = settings
@@ -71,6 +74,12 @@ public struct GateController: Sendable {
     }
 
     public mutating func handle(_ event: GateEvent, clock: ClockReading) -> [GateCommand] {
+        let commands = apply(event, clock: clock)
+        lastBatch = commands
+        return commands
+    }
+
+    private mutating func apply(_ event: GateEvent, clock: ClockReading) -> [GateCommand] {
         let now = clock.now
         switch event {
         case .tick:
@@ -165,7 +174,9 @@ public struct GateController: Sendable {
                 holdUntil = now + Double(settings.refusedHoldMilliseconds) / 1000
                 return [.indicate(.refused), .buzz(.refuse)]
             }
-            return []
+            // A refusal or an event without its row still happens: re-issue what the daemon skipped.
+            guard let index = lastBatch.firstIndex(of: .log(record)) else { return [] }
+            return Array(lastBatch[(index + 1)...])
 
         case .started(let detail):
             return [.log(eventRecord("start", clock: clock, detail: detail)), .holdRelay(false), .indicate(idleSignal)]
@@ -198,10 +209,14 @@ public struct GateController: Sendable {
         let isRemeasure = attempt.firstSample != nil
         switch sample {
         case .fault(let message):
+            // A fault the device already reported has its event row.
+            let isNewFault = faults[.thermometer] == nil
             faults[.thermometer] = message
             attempt.rules.append(RuleResult("temperature", .fail, .sensorFault))
             var commands = decide(attempt, admitted: false, clock: clock, sample: sample, detail: message)
-            commands.insert(.log(eventRecord("fault", clock: clock, detail: "thermometer: \(message)")), at: 0)
+            if isNewFault {
+                commands.insert(.log(eventRecord("fault", clock: clock, detail: "thermometer: \(message)")), at: 0)
+            }
             return commands
 
         case .noPerson:
@@ -279,17 +294,24 @@ public struct GateController: Sendable {
     private func attemptRecord(_ attempt: PendingAttempt, clock: ClockReading, admitted: Bool, reasons: [Reason]) -> EntryRecord {
         let verdict = attempt.verdict
         let credential = verdict.credential
-        var detail: String?
-        if !verdict.reasons.isEmpty { detail = verdict.detail }
+        var details: [String] = []
+        if !verdict.reasons.isEmpty && !verdict.detail.isEmpty { details.append(verdict.detail) }
+        // Staff need the key id to ask the issuer for the missing key.
+        if verdict.reasons.contains(.unknownIssuer), let keyID = verdict.keyID,
+           !details.contains(where: { $0.contains(keyID) }) {
+            details.append("kid \(keyID)")
+        }
+        let natAge = credential?.nucleicAcidTest.map { (clock.now - $0.sampledAt) / 3600 }
         return EntryRecord(
             time: clock.now, kind: .attempt, decision: admitted ? .admitted : .refused, reasons: reasons,
             format: verdict.format, issuer: credential?.issuer, colour: credential?.colour,
             maskedName: credential?.maskedName, maskedIDNumber: credential?.maskedIDNumber,
             subjectID: credential?.subjectID,
-            nucleicAcidAgeHours: credential?.nucleicAcidTest.map { ((clock.now - $0.sampledAt) / 360).rounded() / 10 },
+            nucleicAcidAgeHours: natAge.flatMap { $0.isFinite ? ($0 * 10).rounded() / 10 : nil },
             vaccinationDoses: credential?.vaccination?.doses,
             occupancyAfter: occupancy, clockSynchronised: clock.synchronised,
-            codeFingerprint: verdict.fingerprint, rules: attempt.rules.map(\.summary), detail: detail)
+            codeFingerprint: verdict.fingerprint, rules: attempt.rules.map(\.summary),
+            detail: details.isEmpty ? nil : details.joined(separator: "; "))
     }
 
     private func eventRecord(_ name: String, clock: ClockReading, detail: String? = nil) -> EntryRecord {
