@@ -180,6 +180,16 @@ struct VenueRuleTests {
         #expect(VenueRules(approvedCapacity: approved, occupancyPercent: percent).maximumOccupancy == maximum)
     }
 
+    @Test("an absurd approved number saturates instead of trapping the gate")
+    func capacityOverflow() throws {
+        let rules = VenueRules(approvedCapacity: Int.max, occupancyPercent: 75)
+        #expect(rules.maximumOccupancy == Int.max)
+        let result = try #require(Self.rule("capacity", in: Self.evaluate(Fixture.credential(), rules: rules,
+                                                                            occupancy: 10)))
+        #expect(result.outcome == .pass)
+        #expect(VenueRules(approvedCapacity: Int.min, occupancyPercent: 75).maximumOccupancy == 0)
+    }
+
     @Test("no approved number, no cap")
     func noCap() throws {
         let rules = VenueRules(approvedCapacity: nil)
