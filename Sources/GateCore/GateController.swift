@@ -147,8 +147,14 @@ public struct GateController: Sendable {
         case .deviceFault(let source, let message):
             let isNew = faults[source] == nil
             faults[source] = message
+            var commands: [GateCommand] = isNew
+                ? [.log(eventRecord("fault", clock: clock, detail: "\(source.rawValue): \(message)"))] : []
+            if source == .thermometer, state == .measuring, var attempt = pending {
+                // Never wait on a dead sensor: the attempt in progress is refused now, not when (if) a reading comes.
+                attempt.rules.append(RuleResult("temperature", .fail, .sensorFault))
+                return commands + decide(attempt, admitted: false, clock: clock, detail: message)
+            }
             guard isNew else { return [] }
-            var commands: [GateCommand] = [.log(eventRecord("fault", clock: clock, detail: "\(source.rawValue): \(message)"))]
             if state == .ready {
                 state = .fault
                 commands.append(.indicate(.fault))
@@ -209,14 +215,11 @@ public struct GateController: Sendable {
         let isRemeasure = attempt.firstSample != nil
         switch sample {
         case .fault(let message):
-            // A fault the device already reported has its event row.
-            let isNewFault = faults[.thermometer] == nil
+            // Not yet in faults: a reported fault refuses the attempt at once (`.deviceFault`).
             faults[.thermometer] = message
             attempt.rules.append(RuleResult("temperature", .fail, .sensorFault))
             var commands = decide(attempt, admitted: false, clock: clock, sample: sample, detail: message)
-            if isNewFault {
-                commands.insert(.log(eventRecord("fault", clock: clock, detail: "thermometer: \(message)")), at: 0)
-            }
+            commands.insert(.log(eventRecord("fault", clock: clock, detail: "thermometer: \(message)")), at: 0)
             return commands
 
         case .noPerson:
