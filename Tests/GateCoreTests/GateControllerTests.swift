@@ -243,14 +243,35 @@ struct GateControllerTests {
                 == [.indicate(.measuring), .measureTemperature])
     }
 
-    @Test("a fault already reported by the device is not logged twice when the reading fails")
-    func knownThermometerFaultNotDuplicated() {
+    @Test("a thermometer fault reported while measuring refuses at once; the late reading is ignored")
+    func thermometerFaultReportedWhileMeasuring() throws {
         let gate = TestGate(Self.settings)
         gate.send(.codePresented(Fixture.verdict(), replayed: false))
-        gate.send(.deviceFault(.thermometer, "EIO"))
-        let commands = gate.send(.temperature(.fault("EIO")))
-        #expect(rows(commands).map(\.kind) == [.attempt])
-        #expect(rows(commands).first?.reasons == [.sensorFault])
+        let commands = gate.send(.deviceFault(.thermometer, "EIO"))
+        let logged = rows(commands)
+        try #require(logged.count == 2)
+        #expect(commands == [.log(logged[0]), .log(logged[1]), .indicate(.refused), .buzz(.refuse)])
+        #expect(logged[0].event == "fault")
+        #expect(logged[1].reasons == [.sensorFault])
+        #expect(logged[1].detail == "EIO")
+        #expect(gate.state == .refused)
+        #expect(gate.send(.temperature(.fault("EIO"))) == [])
+        #expect(gate.send(.temperature(.body(36.6))) == [])
+        #expect(gate.tick(after: 2500) == [.indicate(.fault), .buzz(.silent)])
+    }
+
+    @Test("a thermometer fault during the re-measure wait refuses with the first reading logged")
+    func thermometerFaultDuringRemeasureWait() throws {
+        let gate = TestGate(Self.settings)
+        gate.send(.codePresented(Fixture.verdict(), replayed: false))
+        gate.send(.temperature(.body(38.0)))
+        gate.tick(after: 500)
+        let row = try #require(rows(gate.send(.deviceFault(.thermometer, "EIO"))).last)
+        #expect(row.reasons == [.sensorFault])
+        #expect(row.temperature == 38.0)
+        #expect(row.remeasuredTemperature == nil)
+        // The re-measure it was waiting for is not asked for any more.
+        #expect(gate.tick(after: 1500) == [])
     }
 
     @Test("device faults put a ready gate in fault; recovery of the last one returns it")
