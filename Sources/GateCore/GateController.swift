@@ -118,11 +118,12 @@ public struct GateController: Sendable {
             guard active != fireAlarm else { return [] }
             fireAlarm = active
             if active {
-                pending = nil
+                // The gate opens first; the row of an attempt it cuts short comes after.
+                let interrupted = abandonPending("fire alarm", clock: clock)
                 holdUntil = nil
                 state = .emergencyOpen
                 return [.log(eventRecord("fire_alarm_on", clock: clock)), .holdRelay(true),
-                        .indicate(.emergencyOpen), .buzz(.alarm)]
+                        .indicate(.emergencyOpen), .buzz(.alarm)] + interrupted
             }
             state = faults.isEmpty ? .ready : .fault
             return [.log(eventRecord("fire_alarm_off", clock: clock)), .holdRelay(false),
@@ -132,7 +133,7 @@ public struct GateController: Sendable {
             if state == .emergencyOpen {
                 return [.log(eventRecord("override_ignored", clock: clock, detail: "by \(who): \(why) (gate already open: fire alarm)"))]
             }
-            pending = nil
+            let interrupted = abandonPending("staff override", clock: clock)
             occupancy += 1
             var record = eventRecord("override", clock: clock, detail: "by \(who): \(why)")
             record.kind = .attempt
@@ -141,8 +142,8 @@ public struct GateController: Sendable {
             state = .admitted
             holdUntil = now + Double(settings.admittedHoldMilliseconds) / 1000
             lastDecision = GateStatus.LastDecision(time: now, decision: .override, reasons: [])
-            return [.log(record), .pulseRelay(milliseconds: settings.relayPulseMilliseconds),
-                    .indicate(.admitted), .buzz(.admit)]
+            return interrupted + [.log(record), .pulseRelay(milliseconds: settings.relayPulseMilliseconds),
+                                  .indicate(.admitted), .buzz(.admit)]
 
         case .deviceFault(let source, let message):
             let isNew = faults[source] == nil
@@ -188,9 +189,22 @@ public struct GateController: Sendable {
             return [.log(eventRecord("start", clock: clock, detail: detail)), .holdRelay(false), .indicate(idleSignal)]
 
         case .stopping:
-            pending = nil
-            return [.log(eventRecord("stop", clock: clock)), .holdRelay(false), .indicate(.ready), .buzz(.silent)]
+            return abandonPending("stopping", clock: clock)
+                + [.log(eventRecord("stop", clock: clock)), .holdRelay(false), .indicate(.ready), .buzz(.silent)]
         }
+    }
+
+    /// Drops the attempt being measured, if any, and returns its row: every presented code gets one, and a person
+    /// whose code was read before the gate was opened for other reasons matters to contact tracing. The gate
+    /// decided nothing about them, so the row's decision is `none`.
+    private mutating func abandonPending(_ cause: String, clock: ClockReading) -> [GateCommand] {
+        guard let attempt = pending else { return [] }
+        pending = nil
+        var record = attemptRecord(attempt, clock: clock, admitted: false, reasons: [])
+        record.decision = .none
+        record.temperature = attempt.firstSample.flatMap(Self.celsius)
+        record.detail = "interrupted: \(cause)"
+        return [.log(record)]
     }
 
     private var idleSignal: Signal { faults.isEmpty ? .ready : .fault }
