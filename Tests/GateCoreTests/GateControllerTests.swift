@@ -338,11 +338,26 @@ struct GateControllerTests {
         #expect(gate.send(.fireAlarm(active: false)) == [])
     }
 
-    @Test("fire alarm during a measurement ends it; the late reading is ignored")
-    func fireAlarmInterruptsMeasurement() {
+    @Test("fire alarm during a measurement opens the gate first, then logs the attempt as undecided")
+    func fireAlarmInterruptsMeasurement() throws {
         let gate = TestGate(Self.settings)
         gate.send(.codePresented(Fixture.verdict(), replayed: false))
-        gate.send(.fireAlarm(active: true))
+        gate.send(.temperature(.body(37.8)))
+        let commands = gate.send(.fireAlarm(active: true))
+        let logged = rows(commands)
+        try #require(logged.count == 2)
+        #expect(commands == [.log(logged[0]), .holdRelay(true), .indicate(.emergencyOpen), .buzz(.alarm), .log(logged[1])])
+        #expect(logged[0].event == "fire_alarm_on")
+        let interrupted = logged[1]
+        #expect(interrupted.kind == .attempt)
+        #expect(interrupted.decision == EntryRecord.Decision.none)
+        #expect(interrupted.detail == "interrupted: fire alarm")
+        #expect(interrupted.codeFingerprint == "fp-0001")
+        #expect(interrupted.maskedName == "张*")
+        #expect(interrupted.temperature == 37.8)
+        #expect(interrupted.reasons == [])
+        // The re-measure it was waiting for is not asked for, and a late reading is ignored.
+        #expect(gate.tick(after: 2000) == [])
         #expect(gate.send(.temperature(.body(36.6))) == [])
         #expect(gate.state == .emergencyOpen)
         gate.send(.fireAlarm(active: false))
@@ -376,6 +391,22 @@ struct GateControllerTests {
         #expect(gate.state == .admitted)
         #expect(gate.controller.lastDecision?.decision == .override)
         #expect(gate.tick(after: 2000) == [.indicate(.ready), .buzz(.silent)])
+    }
+
+    @Test("staff override while someone is measured logs that attempt as undecided, then the override")
+    func overrideInterruptsMeasurement() throws {
+        let gate = TestGate(Self.settings)
+        gate.send(.codePresented(Fixture.verdict(), replayed: false))
+        let commands = gate.send(.staffOverride(by: "guard2", reason: "thermometer slow"))
+        let logged = rows(commands)
+        try #require(logged.count == 2)
+        #expect(commands == [.log(logged[0]), .log(logged[1]), .pulseRelay(milliseconds: 1500), .indicate(.admitted),
+                             .buzz(.admit)])
+        #expect(logged[0].decision == EntryRecord.Decision.none)
+        #expect(logged[0].detail == "interrupted: staff override")
+        #expect(logged[1].decision == .override)
+        #expect(gate.controller.occupancy == 1)
+        #expect(gate.send(.temperature(.body(36.6))) == [])
     }
 
     @Test("staff override during the fire alarm is logged and does nothing else")
@@ -487,12 +518,21 @@ struct GateControllerTests {
         #expect(startRow.kind == .event)
         #expect(startRow.detail == "healthgate 0.1, board sim")
 
-        gate.send(.codePresented(Fixture.verdict(), replayed: false))
         let stop = gate.send(.stopping)
         let stopRow = try #require(rows(stop).first)
         #expect(stop == [.log(stopRow), .holdRelay(false), .indicate(.ready), .buzz(.silent)])
         #expect(stopRow.event == "stop")
-        // The measurement in progress is abandoned.
+    }
+
+    @Test("stopping while someone is measured logs that attempt as undecided before the stop row")
+    func stopInterruptsMeasurement() throws {
+        let gate = TestGate(Self.settings)
+        gate.send(.codePresented(Fixture.verdict(), replayed: false))
+        let stop = gate.send(.stopping)
+        let logged = rows(stop)
+        #expect(logged.map(\.detail) == ["interrupted: stopping", nil])
+        #expect(logged.map(\.event) == [nil, "stop"])
+        #expect(actuation(stop) == [.holdRelay(false), .indicate(.ready), .buzz(.silent)])
         #expect(gate.send(.temperature(.body(36.6))) == [])
     }
 
