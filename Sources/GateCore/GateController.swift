@@ -173,15 +173,18 @@ public struct GateController: Sendable {
 
         case .logFailed(let record, let message):
             faults[.log] = message
-            // The decision stands only if its row exists; an admission without a row becomes a refusal.
-            if record.kind == .attempt && (record.decision == .admitted || record.decision == .override) {
+            // By default the decision stands only if its row exists: an admission without a row becomes a refusal.
+            // With admit_and_buffer the daemon keeps the row in memory and the admission goes ahead.
+            if settings.logFailurePolicy == .refuse, record.kind == .attempt,
+               record.decision == .admitted || record.decision == .override {
                 occupancy = max(0, occupancy - 1)
                 lastDecision = GateStatus.LastDecision(time: now, decision: .refused, reasons: [.logFault])
                 state = .refused
                 holdUntil = now + Double(settings.refusedHoldMilliseconds) / 1000
                 return [.indicate(.refused), .buzz(.refuse)]
             }
-            // A refusal or an event without its row still happens: re-issue what the daemon skipped.
+            // A refusal or an event without its row (or a buffered admission) still happens: re-issue what the
+            // daemon skipped.
             guard let index = lastBatch.firstIndex(of: .log(record)) else { return [] }
             return Array(lastBatch[(index + 1)...])
 
