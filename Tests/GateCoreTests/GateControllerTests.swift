@@ -464,6 +464,18 @@ struct GateControllerTests {
         #expect(gate.state == .fault)
     }
 
+    @Test("with admit_and_buffer an admission whose row cannot be written still opens the gate")
+    func logFailureAdmitAndBuffer() throws {
+        let gate = TestGate(ControllerSettings(relayPulseMilliseconds: 1500, logFailurePolicy: .admitAndBuffer))
+        let row = try #require(rows(gate.attempt()).first)
+        let commands = gate.send(.logFailed(row, "disk full"))
+        #expect(commands == [.pulseRelay(milliseconds: 1500), .indicate(.admitted), .buzz(.admit)])
+        #expect(gate.controller.occupancy == 1)
+        #expect(gate.controller.faults[.log] == "disk full")
+        #expect(gate.state == .admitted)
+        #expect(gate.controller.lastDecision?.decision == .admitted)
+    }
+
     @Test("an override whose row cannot be written is reverted too")
     func logFailureRevertsOverride() throws {
         let gate = TestGate(Self.settings)
