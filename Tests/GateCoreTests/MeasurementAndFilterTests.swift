@@ -60,6 +60,20 @@ struct BodyTemperatureModelTests {
     }
 }
 
+@Suite("Virtual clock")
+struct VirtualClockTests {
+    @Test("moves only when told, in milliseconds, and reports its sync state")
+    func advances() {
+        let clock = VirtualClock(now: Fixture.start, synchronised: false)
+        #expect(clock.read() == ClockReading(now: Fixture.start, synchronised: false))
+        clock.advance(milliseconds: 1500)
+        clock.advance(milliseconds: 250)
+        #expect(clock.read().now == Fixture.start + 1.75)
+        clock.synchronised = true
+        #expect(clock.read().synchronised)
+    }
+}
+
 @Suite("Anti-passback")
 struct ReplayGuardTests {
     @Test("the same code within the window is a replay; at the window's end it is not")
