@@ -78,7 +78,9 @@ let package = Package(
             ]),
 
         .testTarget(name: "GateCoreTests", dependencies: ["GateCore"]),
-        .testTarget(name: "HealthCodeTests", dependencies: ["HealthCode", "GateTooling"]),
+        .testTarget(
+            name: "HealthCodeTests", dependencies: ["HealthCode", "GateTooling", "GateHardware"],
+            resources: [.copy("Vectors")]),
         .testTarget(name: "GateHardwareTests", dependencies: ["GateHardware", "CLinux"]),
         .testTarget(name: "EntryLogTests", dependencies: ["EntryLog"]),
         .testTarget(name: "GateConfigTests", dependencies: ["GateConfig"]),
