@@ -49,7 +49,9 @@ enum ChainVerifier {
         var report = ChainReport(rowsChecked: 0, headSeq: nil, headHash: nil,
                                  startsAfterSeq: checkpoint == nil ? nil : startSeq - 1, problem: nil)
         var before: Link?, previous: Link?
-        var brokenLinkAt: Link?   // a row whose incoming link broke; the next row tells which way
+        // A row that looks wrong; the next row tells whether it was inserted (the next row links around it),
+        // changed, or whether rows before it were removed.
+        var suspect: (link: Link, contentChanged: Bool)?
         let rows = try Row.fetchCursor(db, sql: "SELECT \(StoredRow.columns) FROM entry ORDER BY seq")
         while let raw = try rows.next() {
             let row = StoredRow(row: raw)
@@ -57,16 +59,21 @@ enum ChainVerifier {
             let link = Link(seq: row.seq, hash: row.hash)
             report.headSeq = row.seq
             report.headHash = row.hash.hex
-            if row.computedHash() != row.hash { report.problem = .changed(seq: row.seq); return report }
-            if let broken = brokenLinkAt {
-                report.problem = resolve(broken: broken, before: before, nextLinksBack: row.prevHash == before?.hash)
+            if let suspect {
+                report.problem = resolve(suspect.link, contentChanged: suspect.contentChanged, before: before,
+                                         nextLinksAround: before != nil && row.prevHash == before?.hash)
                 return report
             }
             if let previous {
-                if row.prevHash != previous.hash {
+                if row.computedHash() != row.hash {
+                    suspect = (link, true)
+                } else if row.prevHash != previous.hash {
                     if let before, row.prevHash == before.hash { report.problem = .inserted(seq: previous.seq); return report }
-                    brokenLinkAt = link
+                    suspect = (link, false)
                 }
+            } else if row.computedHash() != row.hash {
+                report.problem = .changed(seq: row.seq)
+                return report
             } else if row.seq != startSeq || row.prevHash != startHash {
                 report.problem = .removed(afterSeq: checkpoint == nil ? nil : startSeq - 1, beforeSeq: row.seq)
                 return report
@@ -74,19 +81,20 @@ enum ChainVerifier {
             before = previous
             previous = link
         }
-        if let broken = brokenLinkAt {
-            report.problem = resolve(broken: broken, before: before, nextLinksBack: false)
+        if let suspect {
+            report.problem = resolve(suspect.link, contentChanged: suspect.contentChanged, before: before, nextLinksAround: false)
         }
         return report
     }
 
-    /// The link into `broken` does not match the row before it (`before` here, after the window moved on).
-    private static func resolve(broken: Link, before: Link?, nextLinksBack: Bool) -> ChainProblem {
-        if nextLinksBack { return .inserted(seq: broken.seq) }
-        guard let before else { return .removed(afterSeq: nil, beforeSeq: broken.seq) }
+    /// `suspect` failed its own hash (`contentChanged`) or its link to `before`, the row preceding it.
+    private static func resolve(_ suspect: Link, contentChanged: Bool, before: Link?, nextLinksAround: Bool) -> ChainProblem {
+        if nextLinksAround { return .inserted(seq: suspect.seq) }
+        if contentChanged { return .changed(seq: suspect.seq) }
+        guard let before else { return .removed(afterSeq: nil, beforeSeq: suspect.seq) }
         // No gap in the numbering: the previous row's hash was rewritten along with its content.
-        if broken.seq == before.seq + 1 { return .changed(seq: before.seq) }
-        return .removed(afterSeq: before.seq, beforeSeq: broken.seq)
+        if suspect.seq == before.seq + 1 { return .changed(seq: before.seq) }
+        return .removed(afterSeq: before.seq, beforeSeq: suspect.seq)
     }
 }
 

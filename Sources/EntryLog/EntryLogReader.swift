@@ -155,7 +155,7 @@ public final class EntryLogReader: Sendable {
     public func trace(subjectID: String, window: Double = 1800, since: EpochSeconds? = nil,
                       until: EpochSeconds? = nil) throws(EntryLogError) -> TraceResult {
         try read { db in
-            var filter = EntryFilter(since: since, until: until, kind: .attempt, subjectID: subjectID, limit: nil)
+            let filter = EntryFilter(since: since, until: until, kind: .attempt, subjectID: subjectID, limit: nil)
             let (whereSQL, arguments) = Self.whereClause(filter)
             let attempts = try Row.fetchAll(db, sql: "SELECT \(StoredRow.columns) FROM entry\(whereSQL) ORDER BY time",
                                             arguments: arguments).map { StoredRow(row: $0).entry }

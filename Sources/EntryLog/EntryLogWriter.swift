@@ -50,6 +50,15 @@ public final class EntryLogWriter: Sendable {
         return try write { db in try Self.insert(row, db) }
     }
 
+    /// Commits several rows in one transaction (one fsync): for rows buffered while the log was failing, and
+    /// for bulk loads. All or none are committed when it returns.
+    @discardableResult
+    public func append(contentsOf records: [EntryRecord], utcOffsetSeconds: Int) throws(EntryLogError) -> [Int64] {
+        guard records.allSatisfy({ $0.time.isFinite }) else { throw .invalidRecord("time is not a finite number") }
+        let rows = records.map { StoredRow(record: Privacy.sanitised($0), gateID: gateID, utcOffsetSeconds: utcOffsetSeconds) }
+        return try write { db in try rows.map { try Self.insert($0, db) } }
+    }
+
     /// Fingerprints of admitted attempts since `since`, oldest first: the anti-passback state after a restart.
     public func recentFingerprints(since: EpochSeconds) throws(EntryLogError) -> [(fingerprint: String, time: EpochSeconds)] {
         try read { db in
@@ -97,23 +106,25 @@ public final class EntryLogWriter: Sendable {
             checkpoint.checkpointThroughSeq = through
             checkpoint.checkpointCount = Int64(count)
             checkpoint.checkpointHash = lastHash
-            _ = try Self.insert(checkpoint, db)
+            _ = try Self.insert(checkpoint, db, emptyTableAnchor: (seq: through, hash: lastHash))
             return count
         }
     }
 
-    static func insert(_ row: StoredRow, _ db: Database) throws -> Int64 {
+    /// Appends `row` after the last row (or after `emptyTableAnchor` when a purge has just deleted every row,
+    /// so the checkpoint continues the numbering and the chain of the rows it replaced).
+    static func insert(_ row: StoredRow, _ db: Database, emptyTableAnchor: (seq: Int64, hash: Data)? = nil) throws -> Int64 {
         var row = row
-        let previous = try Data.fetchOne(db, sql: "SELECT hash FROM entry ORDER BY seq DESC LIMIT 1")
-        row.prevHash = previous ?? Schema.genesisHash
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM entry ORDER BY seq DESC LIMIT 1")
+            .map { (seq: $0[0] as Int64, hash: $0[1] as Data) } ?? emptyTableAnchor ?? (seq: 0, hash: Schema.genesisHash)
+        row.seq = last.seq + 1
+        row.prevHash = last.hash
         row.hash = row.computedHash()
-        try db.execute(sql: StoredRow.insertSQL, arguments: row.arguments)
-        let seq = db.lastInsertedRowID
-        let reasons = Set(row.reasons.split(separator: ","))
-        for reason in reasons {
-            try db.execute(sql: "INSERT INTO entry_reason (reason, seq) VALUES (?, ?)", arguments: [String(reason), seq])
+        try db.execute(sql: StoredRow.insertSQL, arguments: [row.seq] + row.arguments)
+        for reason in Set(row.reasons.split(separator: ",")) {
+            try db.execute(sql: "INSERT INTO entry_reason (reason, seq) VALUES (?, ?)", arguments: [String(reason), row.seq])
         }
-        return seq
+        return row.seq
     }
 
     private func write<T>(_ body: (Database) throws -> T) throws(EntryLogError) -> T {

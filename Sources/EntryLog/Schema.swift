@@ -170,10 +170,10 @@ struct StoredRow: Sendable, Equatable {
     }
 
     static let insertSQL = """
-        INSERT INTO entry (gate_id, time, utc_offset, kind, decision, reasons, event, format, issuer, colour, \
+        INSERT INTO entry (seq, gate_id, time, utc_offset, kind, decision, reasons, event, format, issuer, colour, \
         masked_name, masked_id, subject_id, nat_age_hours, vaccination_doses, temperature, remeasured_temperature, \
         occupancy_after, clock_synced, fingerprint, rules, detail, checkpoint_through_seq, checkpoint_count, \
-        checkpoint_hash, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+        checkpoint_hash, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
         """
 
     /// SHA-256(prev_hash || canonical content). `seq` is not part of the content: the chain itself
