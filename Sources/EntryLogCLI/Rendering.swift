@@ -34,16 +34,19 @@ public struct Table: Sendable, Equatable {
     }
 
     /// TSV: tabs and newlines inside values become spaces so every row stays one line of N fields.
+    static func clean(_ value: String) -> String { String(value.map { $0 == "\t" || $0.isNewline ? " " : $0 }) }
+
     public func tsv(includeHeader: Bool = true) -> String {
-        let clean = { (value: String) in String(value.map { $0 == "\t" || $0.isNewline ? " " : $0 }) }
+        let clean = Self.clean
         var lines = includeHeader ? [header.map(clean).joined(separator: "\t")] : []
         lines += rows.map { $0.map(clean).joined(separator: "\t") }
         return lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
     }
 
     /// Columns padded to their display width (CJK characters count two); the decision cell coloured.
+    /// Tabs and line breaks inside values become spaces, as in TSV.
     public func aligned(colour: Bool, decisionColumn: Int? = nil, includeHeader: Bool = true) -> String {
-        let all = includeHeader ? [header] + rows : rows
+        let all = (includeHeader ? [header] + rows : rows).map { $0.map(Self.clean) }
         var widths = [Int](repeating: 0, count: header.count)
         for row in all { for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], Self.width(cell)) } }
         var out = ""
