@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "gatectl",
             dependencies: [
-                "GateCore", "HealthCode", "GateHardware", "EntryLog", "GateConfig", "GateService", "GateTooling",
+                "GateCore", "HealthCode", "GateHardware", "EntryLog", "GateConfig", "GateService", "GateTooling", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
