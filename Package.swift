@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "gatectl",
             dependencies: [
-                "GateCore", "HealthCode", "GateHardware", "EntryLog", "GateConfig", "GateService", "GateTooling", "EntryLogCLI",
+                "GateCore", "HealthCode", "GateHardware", "EntryLog", "GateConfig", "GateService", "GateTooling", "EntryLogCLI", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

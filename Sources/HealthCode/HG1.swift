@@ -1,3 +1,4 @@
+import Crypto
 import GateCore
 
 /// The claims of an HG1 colour code (docs/codes.md, "HG1 claims").
@@ -59,6 +60,14 @@ public struct HG1Claims: Sendable, Equatable {
         self.nucleicAcidTest = nucleicAcidTest
         self.vaccination = vaccination
         self.arrivedFromOutsideProvince = arrivedFromOutsideProvince
+    }
+
+    /// Subject id for tooling: 16 to 64 hex digits are taken as the bytes themselves, any other text
+    /// is hashed (SHA-256, first 16 bytes). A platform should use a keyed hash of its own person id:
+    /// an unkeyed hash of an ID number could be reversed by trying every number.
+    public static func subjectID(from text: String) -> [UInt8] {
+        if (16...64).contains(text.utf8.count), let bytes = Hex.decode(text) { return bytes }
+        return Array(SHA256.hash(data: Array(text.utf8)).prefix(16))
     }
 
     public static func isRegionCode(_ text: String) -> Bool {
