@@ -12,7 +12,8 @@ struct CodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "code",
         abstract: "Verify, issue and key health codes (HG1, HC1).",
-        subcommands: [CodeVerifyCommand.self, CodeKeygenCommand.self, CodeIssueCommand.self])
+        subcommands: [CodeVerifyCommand.self, CodeKeygenCommand.self, CodeIssueCommand.self, CodeRenderCommand.self,
+                      CodeForgeCommand.self])
 }
 
 enum CodeCommandError: Error, CustomStringConvertible {
@@ -283,18 +284,6 @@ struct CodeIssueCommand: ParsableCommand {
     }
 
     func writeImage(_ payload: String, to path: String) throws {
-        guard path.hasSuffix(".pgm") else { throw fail("--out-image writes PGM only (name it .pgm)") }
-        let size = frame.split(separator: "x").compactMap { Int($0) }
-        guard size.count == 2, (64...4096).contains(size[0]), (64...4096).contains(size[1]) else { throw fail("--frame must be WIDTHxHEIGHT") }
-        var options = QRRenderOptions()
-        options.frameWidth = size[0]
-        options.frameHeight = size[1]
-        options.moduleSize = moduleSize
-        do {
-            let image = try QRRenderer.render(Array(payload.utf8), options: options)
-            try Data(PGM.encode(image)).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw fail("cannot write \(path): \(error)")
-        }
+        try writeQRImage(payload, to: path, frame: frame, moduleSize: moduleSize)
     }
 }
