@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// gatectl: the staff's and integrators' command line. Each area adds its subcommands here.
+@main
+struct GateCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gatectl",
+        abstract: "Inspect and operate a healthgate entrance gate.",
+        subcommands: [LogCommand.self, TailCommand.self, StatsCommand.self, ExportCommand.self, TraceCommand.self,
+                      ReportCommand.self, VerifyCommand.self, StatusCommand.self, OpenCommand.self, CodeCommand.self])
+}

@@ -1,1 +1,0 @@
-// healthgated: placeholder until the daemon entry point lands
