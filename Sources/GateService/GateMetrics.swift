@@ -43,9 +43,9 @@ public struct GateMetrics: Sendable, Equatable {
     public static let decodeBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
     /// Code seen → decision, including the temperature reading (a re-measure waits ~2 s).
     public static let decisionBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-    /// Devices that get a fault series from the start, so alerts see 0 rather than nothing.
+    /// Fault sources that get a series from the start, so alerts see 0 rather than nothing.
     /// Other names passed to `setFault` are added as they appear.
-    public static let knownDevices = ["camera", "gpio", "log", "thermometer"]
+    public static let knownDevices = FaultSource.allCases.map(\.rawValue)
 
     public var gateID: String
     public var version: String
@@ -81,8 +81,7 @@ public struct GateMetrics: Sendable, Equatable {
 
     /// Counts one entry-log row. Attempts and overrides update the decision counters; every row
     /// carries the clock state, and attempts the temperature and occupancy after them.
-    /// `decisionSeconds` is the time from the code being seen to the decision, when there was a code.
-    public mutating func record(_ entry: EntryRecord, decisionSeconds: Double? = nil) {
+    public mutating func record(_ entry: EntryRecord) {
         clockSynchronised = entry.clockSynchronised
         if let occupancyAfter = entry.occupancyAfter { occupancy = occupancyAfter }
         if let temperature = entry.remeasuredTemperature ?? entry.temperature { lastTemperatureCelsius = temperature }
@@ -92,9 +91,13 @@ public struct GateMetrics: Sendable, Equatable {
         case .refused:
             refusals += 1
             for reason in Set(entry.reasons) { refusalReasons[reason, default: 0] += 1 }
-        case .none: return
+        case .none: break
         }
-        if let decisionSeconds { decisionLatency.observe(decisionSeconds) }
+    }
+
+    /// The time from a code being seen to the gate's decision.
+    public mutating func observeDecisionLatency(seconds: Double) {
+        decisionLatency.observe(seconds)
     }
 
     /// One frame went through the scanner, taking `decodeSeconds`.

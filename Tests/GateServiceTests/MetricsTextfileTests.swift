@@ -8,14 +8,16 @@ import Testing
     static func busyGate() -> GateMetrics {
         var metrics = GateMetrics(gateID: "north \"A\"\\1", version: "0.1.0", startedAt: 1_790_000_000)
         metrics.record(EntryRecord(time: 1_790_000_010, kind: .attempt, decision: .admitted, temperature: 36.5,
-                                   occupancyAfter: 3, clockSynchronised: true), decisionSeconds: 0.25)
+                                   occupancyAfter: 3, clockSynchronised: true))
+        metrics.observeDecisionLatency(seconds: 0.25)
         metrics.record(EntryRecord(time: 1_790_000_020, kind: .attempt, decision: .refused,
                                    reasons: [.expired, .fever, .expired], temperature: 38.2, remeasuredTemperature: 38.125,
-                                   clockSynchronised: true), decisionSeconds: 2)
+                                   clockSynchronised: true))
+        metrics.observeDecisionLatency(seconds: 2)
         metrics.record(EntryRecord(time: 1_790_000_030, kind: .attempt, decision: .override, occupancyAfter: 4,
                                    clockSynchronised: true))
         metrics.record(EntryRecord(time: 1_790_000_040, kind: .event, decision: .none, event: "fault",
-                                   clockSynchronised: false), decisionSeconds: 9)
+                                   clockSynchronised: false))
         for seconds in [0.00390625, 0.015625, 0.0009765625, 3] { metrics.recordFrame(decodeSeconds: seconds) }
         metrics.setFault(device: "camera", active: true)
         metrics.setFault(device: "camera", active: false)
@@ -46,7 +48,8 @@ import Testing
     }
 
     @Test func rendersTheExpositionFormat() {
-        let reasons = Reason.allCases.map { reason in
+        // Typed explicitly: GRDB, visible through GateService, also makes string literals into SQL.
+        let reasons: String = Reason.allCases.map { reason -> String in
             let count = [Reason.expired, .fever].contains(reason) ? 1 : 0
             return "healthgate_refusal_reasons_total{reason=\"\(reason.rawValue)\"} \(count)\n"
         }.joined()
@@ -68,11 +71,10 @@ import Testing
             healthgate_refusals_total 1
             # HELP healthgate_refusal_reasons_total Refused attempts by reason; an attempt with several reasons counts under each.
             # TYPE healthgate_refusal_reasons_total counter
-
-            """ + reasons + """
-            # HELP healthgate_device_fault 1 while the device is in fault, else 0.
+            \(reasons)# HELP healthgate_device_fault 1 while the device is in fault, else 0.
             # TYPE healthgate_device_fault gauge
             healthgate_device_fault{device="camera"} 1
+            healthgate_device_fault{device="clock"} 0
             healthgate_device_fault{device="gpio"} 0
             healthgate_device_fault{device="log"} 0
             healthgate_device_fault{device="scanner"} 0
@@ -80,6 +82,7 @@ import Testing
             # HELP healthgate_device_faults_total Times the device went into fault.
             # TYPE healthgate_device_faults_total counter
             healthgate_device_faults_total{device="camera"} 2
+            healthgate_device_faults_total{device="clock"} 0
             healthgate_device_faults_total{device="gpio"} 0
             healthgate_device_faults_total{device="log"} 0
             healthgate_device_faults_total{device="scanner"} 1

@@ -1,4 +1,5 @@
 import Glibc
+import GateCore
 import Testing
 @testable import GateService
 
@@ -156,5 +157,27 @@ final class NotifySocket {
         pacer.petted(at: start + .seconds(6))
         #expect(!pacer.isDue(at: start + .seconds(10)))
         #expect(pacer.isDue(at: start + .seconds(11)))
+    }
+}
+
+@Suite struct ServiceStatusLineTests {
+    static func status(state: String = "ready", faults: [String] = [], clock: Bool = true, fire: Bool = false,
+                       occupancy: Int = 4, limit: Int? = 120) -> GateStatus {
+        GateStatus(gateID: "g", pid: 1, state: state, occupancy: occupancy, occupancyLimit: limit, faults: faults,
+                   clockSynchronised: clock, fireAlarm: fire, lastDecision: nil, startedAt: 0, updatedAt: 0,
+                   framesProcessed: 0)
+    }
+
+    @Test("what matters comes first", arguments: [
+        (status(), "Gate ready; occupancy 4/120, 7 admitted, 2 refused"),
+        (status(limit: nil), "Gate ready; occupancy 4, 7 admitted, 2 refused"),
+        (status(state: "fault", faults: ["camera: /dev/video0: open failed"]),
+         "Fault: camera: /dev/video0: open failed; occupancy 4/120, 7 admitted, 2 refused"),
+        (status(clock: false), "clock not synchronised; occupancy 4/120, 7 admitted, 2 refused"),
+        (status(faults: ["gpio: x", "log: y"], fire: true),
+         "FIRE ALARM: gate held open; Fault: gpio: x; log: y; occupancy 4/120, 7 admitted, 2 refused"),
+    ])
+    func statusLine(status: GateStatus, expected: String) {
+        #expect(ServiceReporter.statusLine(status, admissions: 7, refusals: 2) == expected)
     }
 }
