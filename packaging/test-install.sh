@@ -2,7 +2,8 @@
 # Installs the healthgate .deb into a clean Debian 12 root (debootstrap, no systemd running, as in an
 # image build) and checks what an integrator relies on: the user and groups, the files, the enabled
 # service, a unit systemd accepts, binaries that run with only the declared dependencies, the exposure
-# score; then purge (the entry log kept, then deleted on request) and reinstall.
+# score; then boots it under systemd in qemu (packaging/test-boot.sh: sandbox, readiness, watchdog,
+# reload, stop); then purge (the entry log kept, then deleted on request) and reinstall.
 # Usage: packaging/test-install.sh [healthgate_<version>_<arch>.deb]   (root; needs network to the Debian mirror)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ started=$SECONDS
 
 deb=${1:-$(ls -t .build/deb/healthgate_*_"$(dpkg --print-architecture)".deb 2>/dev/null | head -n1)}
 [ -f "$deb" ] || { echo "test-install: no package; run make deb first, or pass its path" >&2; exit 1; }
-HEALTHGATE_DEPS_EXTRA=deb scripts/install-deps.sh
+HEALTHGATE_DEPS_EXTRA="deb boot" scripts/install-deps.sh
 
 # The mirrors this machine's apt already uses (a CI machine may only reach those).
 uris() { grep -h -E '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null |
@@ -92,6 +93,15 @@ score=$(in_root systemd-analyze security --offline=true /lib/systemd/system/heal
         sed -n 's/.*Overall exposure level for healthgated.service: \([0-9.]*\).*/\1/p')
 echo "  exposure score: ${score:-unknown} (systemd $(in_root systemctl --version | sed -n '1s/systemd \([0-9]*\).*/\1/p'))"
 check "exposure score <= 1.0" awk -v s="${score:-99}" 'BEGIN { exit !(s <= 1.0) }'
+
+echo "== boot under systemd (qemu): the service in its sandbox"
+phase=$SECONDS
+for m in dev/pts dev proc sys; do umount "$root/$m"; done
+packaging/test-boot.sh "$root" | tee "$work/boot.log" || true
+read -r boot_passed boot_failed < <(sed -n 's/^boot: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$work/boot.log")
+passed=$((passed + ${boot_passed:-0})); failed=$((failed + ${boot_failed:-1}))
+mount -t proc proc "$root/proc"; mount -t sysfs sysfs "$root/sys"; mount --bind /dev "$root/dev"; mount --bind /dev/pts "$root/dev/pts"
+echo "   $((SECONDS - phase)) s"
 
 echo "== purge keeps the entry log"
 printf 'log' > "$root/var/lib/healthgate/entries.sqlite"

@@ -137,6 +137,10 @@ public final class GatePipeline {
         run(.staffOverride(by: who, reason: reason))
     }
 
+    /// The trust store's size and earliest key expiry, for the metrics.
+    public var trustKeyCount: Int { verifier.keyCount }
+    public var nearestTrustKeyExpiry: EpochSeconds? { verifier.nearestKeyExpiry }
+
     /// True when a simulated board has played its whole scenario.
     public var scenarioFinished: Bool { board.simulation?.finished ?? false }
 

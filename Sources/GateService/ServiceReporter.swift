@@ -37,9 +37,9 @@ public final class ServiceReporter {
 
     /// Hooks itself into the daemon's lifecycle and the pipeline's observers.
     public func attach(to daemon: Daemon) {
-        daemon.onReady = { [self] status in
+        daemon.onReady = { [self, unowned daemon] status in
             metrics.startedAt = status.startedAt
-            update(status)
+            update(status, daemon.pipeline)
             notify { try notifier.ready(status: lastStatusLine) }
             sentStatusLine = lastStatusLine
             writeMetrics()
@@ -64,7 +64,7 @@ public final class ServiceReporter {
         }
         if now >= nextStatus {
             nextStatus = now + Self.statusInterval
-            update(daemon.pipeline.status(pid: getpid()))
+            update(daemon.pipeline.status(pid: getpid()), daemon.pipeline)
             if let line = lastStatusLine, line != sentStatusLine {
                 notify { try notifier.status(line) }
                 sentStatusLine = line
@@ -77,7 +77,9 @@ public final class ServiceReporter {
     }
 
     /// Gauges and the status line from the daemon's live status.
-    private func update(_ status: GateStatus) {
+    private func update(_ status: GateStatus, _ pipeline: GatePipeline) {
+        metrics.trustKeyCount = pipeline.trustKeyCount
+        metrics.nearestKeyExpiry = pipeline.nearestTrustKeyExpiry
         metrics.occupancy = status.occupancy
         metrics.occupancyLimit = status.occupancyLimit
         metrics.clockSynchronised = status.clockSynchronised

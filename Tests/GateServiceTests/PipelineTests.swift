@@ -29,6 +29,8 @@ final class TableVerifier: CodeVerifying {
     }
     func reloadTrustIfChanged(force: Bool) -> [String] { [] }
     func reconfigure(_ codes: GateConfiguration.Codes) {}
+    var keyCount: Int { 0 }
+    var nearestKeyExpiry: EpochSeconds? { nil }
 }
 
 final class MemoryLog: EntryLogging {
