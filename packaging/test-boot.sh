@@ -70,6 +70,14 @@ check "status file readable by gate-staff, in the setgid runtime directory" \
 check "entry log healthgate:gate-staff 640" test "$(stat -c '%U:%G %a' /var/lib/healthgate/entries.sqlite)" = "healthgate:gate-staff 640"
 check "metrics file written through the tmpfiles.d ACL, world-readable" \
     sh -c 'grep -q "^healthgate_frames_total [1-9]" /var/lib/prometheus/node-exporter/healthgate.prom && test "$(stat -c %a /var/lib/prometheus/node-exporter/healthgate.prom)" = 644'
+# A staff member opens the gate by hand: the daemon must read who (file owner) and why (file content).
+useradd -m -G gate-staff alice
+check "gatectl open by a gate-staff member" \
+    runuser -u alice -- gatectl open --requests-dir /run/healthgate/requests --reason "boot test delivery"
+sleep 7
+check "override admitted with its reason" \
+    sh -c 'journalctl -u healthgated -b | grep "staff override" | grep alice | grep -q "boot test delivery"'
+check "override counted in the metrics" grep -q "^healthgate_overrides_total 1$" /var/lib/prometheus/node-exporter/healthgate.prom
 check "systemctl reload" systemctl reload healthgated
 sleep 3
 check "reloaded in place" test "$(prop MainPID)" = "$pid" -a "$(systemctl is-active healthgated)" = active

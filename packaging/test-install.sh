@@ -65,7 +65,7 @@ echo "   $((SECONDS - phase)) s"
 echo "== installed"
 check "user healthgate exists" in_root getent passwd healthgate
 check "group gate-staff exists" in_root getent group gate-staff
-for group in gpio i2c video; do
+for group in gpio i2c video gate-staff; do
     check "healthgate is in $group" sh -c "chroot '$root' id -nG healthgate | tr ' ' '\n' | grep -qx $group"
 done
 for file in /usr/bin/healthgated /usr/bin/gatectl /lib/systemd/system/healthgated.service \
