@@ -74,7 +74,8 @@ for file in /usr/bin/healthgated /usr/bin/gatectl /lib/systemd/system/healthgate
     check "$file" test -s "$root$file"
 done
 check "trust store directory" test -d "$root/etc/healthgate/trust"
-if dpkg-deb -c "$deb" | grep -q 'lib/udev/rules.d/99-healthgate.rules'; then
+contents=$(dpkg-deb -c "$deb")   # listed once: grep -q on a pipe would cut dpkg-deb off (SIGPIPE)
+if grep -q 'lib/udev/rules.d/99-healthgate.rules' <<<"$contents"; then
     check "udev rules" test -s "$root/lib/udev/rules.d/99-healthgate.rules"
 fi
 check "config is a conffile" sh -c "chroot '$root' dpkg-query -W -f='\${Conffiles}' healthgate | grep -q /etc/healthgate/healthgate.toml"
@@ -86,6 +87,13 @@ check "systemctl is-enabled healthgated" in_root systemctl is-enabled healthgate
 check "systemd-analyze verify accepts the unit" in_root systemd-analyze verify /lib/systemd/system/healthgated.service
 (in_root systemd-analyze verify /lib/systemd/system/healthgated.service 2>&1 || true) | sed "s/^/        /"
 check "healthgated --help runs with only the declared dependencies" in_root healthgated --help
+if grep -q 'usr/share/healthgate/board/.*\.toml' <<<"$contents"; then
+    check "the shipped configuration is valid (healthgated --check-config)" \
+        in_root healthgated --check-config /etc/healthgate/healthgate.toml
+    in_root healthgated --check-config /etc/healthgate/healthgate.toml 2>&1 | sed 's/^/        /' || true
+else
+    echo "  (no board profiles in the package: the shipped configuration cannot be checked)"
+fi
 check "gatectl --help runs" in_root gatectl --help
 check "no library missing" sh -c "! chroot '$root' ldd /usr/bin/healthgated /usr/bin/gatectl | grep -q 'not found'"
 
