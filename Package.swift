@@ -61,7 +61,7 @@ let package = Package(
         // Demo, test and bench tooling: QR rendering, PGM/PNG images. Never linked into the daemon.
         .target(
             name: "GateTooling",
-            dependencies: ["HealthCode", "CQrencode", "CPng"]),
+            dependencies: ["HealthCode", "GateHardware", "CQrencode", "CPng"]),
         .target(
             name: "GateService",
             dependencies: [

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GateCore
+import GateHardware
 import GateTooling
 import HealthCode
 

@@ -72,7 +72,7 @@ final class Harness {
             pixels[0] = 0xC0
             pixels[1] = UInt8(payload.utf8.count)
             pixels.replaceSubrange(2..<(2 + payload.utf8.count), with: Array(payload.utf8))
-            try Data(GreyImage(width: 160, height: 120, pixels: pixels).pgm).write(to: folder.appendingPathComponent(name))
+            try Data(PGM.encode(LumaImage(width: 160, height: 120, pixels: pixels))).write(to: folder.appendingPathComponent(name))
         }
         try script.write(to: folder.appendingPathComponent("scenario.txt"), atomically: true, encoding: .utf8)
         configuration = try ConfigLoader.parse(text: """
