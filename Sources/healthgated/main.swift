@@ -1,1 +1,1 @@
-// healthgated: placeholder until the daemon entry point lands
+print("placeholder")

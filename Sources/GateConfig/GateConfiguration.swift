@@ -1,0 +1,103 @@
+import GateCore
+
+/// Everything `/etc/healthgate/healthgate.toml` says, validated. The annotated example is
+/// `config/healthgate.toml`; docs/configuration.md documents every key and default.
+public struct GateConfiguration: Sendable, Equatable {
+    public struct Gate: Sendable, Equatable {
+        public var id: String
+        /// IANA zone for the daily occupancy reset and for gatectl's local times; nil = the system zone.
+        public var timeZone: String?
+        public var venue: VenueProfile
+    }
+
+    public struct Codes: Sendable, Equatable {
+        public var trustDirectory: String
+        public var unsyncedClock: UnsyncedClockPolicy
+        /// Anti-passback window: the same code admitted again within this time is refused as `replayed`.
+        public var replayWindowSeconds: Int
+        /// A code held in view counts as presented again only after it was out of view this long.
+        public var presentationAbsenceMilliseconds: Int
+        /// Treat the clock as synchronised whatever the kernel says (a gate with a trusted RTC or GPS,
+        /// or a demo machine without NTP). Off by default: validity is checked only against a synced clock.
+        public var assumeClockSynchronised: Bool
+    }
+
+    public struct Occupancy: Sendable, Equatable {
+        /// Local time of day ("HH:MM") at which the count returns to zero.
+        public var resetHour: Int
+        public var resetMinute: Int
+    }
+
+    public struct Log: Sendable, Equatable {
+        public var database: String
+        public var retentionDays: Int
+    }
+
+    public struct Paths: Sendable, Equatable {
+        public var statusFile: String
+        /// node_exporter textfile collector output; nil = no metrics file.
+        public var metricsFile: String?
+        /// Directory `gatectl open` drops override requests into.
+        public var requestsDirectory: String
+        public var boardDirectory: String
+    }
+
+    public var gate: Gate
+    public var controller: ControllerSettings
+    public var temperatureModel: BodyTemperatureModel
+    public var codes: Codes
+    public var occupancy: Occupancy
+    public var log: Log
+    public var paths: Paths
+    public var board: BoardConfiguration
+    /// Group whose members may use `gatectl open`.
+    public var overrideGroup: String
+}
+
+/// The board: which drivers, and their devices and lines. A named profile (`board/<profile>.toml`)
+/// supplies defaults; the main file overrides any key.
+public struct BoardConfiguration: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable, CaseIterable { case simulated, linux }
+
+    public struct Camera: Sendable, Equatable {
+        public var device: String
+        public var width: Int
+        public var height: Int
+        public var fps: Int
+        /// zbar scan density (1 = every line; higher is faster, misses small codes).
+        public var scanDensity: Int
+    }
+
+    public struct Thermometer: Sendable, Equatable {
+        public var bus: String
+        public var address: Int
+        public var pec: Bool
+        public var samples: Int
+    }
+
+    public struct GPIO: Sendable, Equatable {
+        public var debounceMilliseconds: Int
+        public var fireAlarmNormallyClosed: Bool
+        /// Line per function, e.g. `relay = "!GPIO17"` (`!` = active-low; `gpiochip0:17` = chip and offset).
+        public var lines: [String: String]
+    }
+
+    public struct Simulated: Sendable, Equatable {
+        /// The scenario script the simulated camera, thermometer and inputs play (docs/simulated-board.md).
+        public var scenario: String
+        public var fps: Int
+        /// What the daemon does when the scenario ends.
+        public var atEnd: AtEnd
+        public enum AtEnd: String, Sendable, Equatable, CaseIterable { case stop, loop, idle }
+    }
+
+    public var profile: String
+    public var kind: Kind
+    public var camera: Camera
+    public var thermometer: Thermometer
+    public var gpio: GPIO
+    public var simulated: Simulated?
+
+    public static let outputFunctions = ["relay", "green", "yellow", "red", "buzzer"]
+    public static let inputFunctions = ["exit_sensor", "fire_alarm", "staff_button"]
+}

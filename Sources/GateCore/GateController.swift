@@ -1,0 +1,300 @@
+/// Timings and rules the controller runs with. Durations in milliseconds.
+public struct ControllerSettings: Sendable, Equatable {
+    public var rules: VenueRules
+    public var relayPulseMilliseconds: Int
+    /// How long the admitted signal stays before the gate is ready again (at least the pulse).
+    public var admittedHoldMilliseconds: Int
+    /// How long a refusal is shown.
+    public var refusedHoldMilliseconds: Int
+    /// Delay before the one re-measurement after a fever or a no-person reading.
+    public var remeasureDelayMilliseconds: Int
+    /// What an entry-log failure does to the decision (the refusing default loses no admission record).
+    public var logFailurePolicy: LogFailurePolicy
+
+    public enum LogFailurePolicy: String, Sendable, CaseIterable {
+        /// Refuse everyone while the log cannot be written (a row always exists before the relay opens).
+        case refuse
+        /// Admit and keep the rows in memory until the log can be written again.
+        case admitAndBuffer = "admit_and_buffer"
+    }
+
+    public init(rules: VenueRules = VenueRules(), relayPulseMilliseconds: Int = 1500, admittedHoldMilliseconds: Int = 2000,
+                refusedHoldMilliseconds: Int = 2500, remeasureDelayMilliseconds: Int = 2000,
+                logFailurePolicy: LogFailurePolicy = .refuse) {
+        self.rules = rules
+        self.relayPulseMilliseconds = relayPulseMilliseconds
+        self.admittedHoldMilliseconds = max(admittedHoldMilliseconds, relayPulseMilliseconds)
+        self.refusedHoldMilliseconds = refusedHoldMilliseconds
+        self.remeasureDelayMilliseconds = remeasureDelayMilliseconds
+        self.logFailurePolicy = logFailurePolicy
+    }
+}
+
+public enum GateState: String, Sendable, Equatable, Codable {
+    case ready, measuring, admitted, refused, fault
+    case emergencyOpen = "emergency_open"
+}
+
+/// The gate as a state machine with no I/O: events in, commands out, one log record per attempt.
+/// Time arrives with every event (`clock`), so tests run it on a virtual clock.
+public struct GateController: Sendable {
+    public private(set) var settings: ControllerSettings
+    public private(set) var state: GateState = .ready
+    public private(set) var occupancy: Int
+    public private(set) var faults: [FaultSource: String] = [:]
+    public private(set) var fireAlarm = false
+    /// The last decision about a person (for the status file).
+    public private(set) var lastDecision: GateStatus.LastDecision?
+
+    /// The attempt being measured.
+    private struct PendingAttempt: Sendable {
+        var verdict: CodeVerdict
+        var rules: [RuleResult]
+        var firstSample: TemperatureSample?
+        var remeasureAt: EpochSeconds?
+    }
+    private var pending: PendingAttempt?
+    /// When the admitted/refused hold ends.
+    private var holdUntil: EpochSeconds?
+
+    public init(settings: ControllerSettings, occupancy: Int = 0) {
+        self.settings = settings
+        self.occupancy = max(0, occupancy)
+    }
+
+    /// New presentations are only taken when nobody is being handled.
+    public var acceptsCodes: Bool { state == .ready || state == .fault }
+
+    /// Applies new rules (config reload). The attempt in progress keeps its evaluation.
+    public mutating func update(settings: ControllerSettings) {
+        self.settings = settings
+    }
+
+    public mutating func handle(_ event: GateEvent, clock: ClockReading) -> [GateCommand] {
+        let now = clock.now
+        switch event {
+        case .tick:
+            return tick(clock: clock)
+
+        case .codePresented(let verdict, let replayed):
+            guard acceptsCodes else { return [] }
+            let rules = CodePolicy.evaluate(verdict: verdict, replayed: replayed, rules: settings.rules,
+                                            occupancy: occupancy, now: now)
+            if rules.contains(where: { $0.outcome == .fail }) {
+                return decide(PendingAttempt(verdict: verdict, rules: rules), admitted: false, clock: clock)
+            }
+            if let fault = faults[.thermometer] {
+                // Never admit without a temperature: refuse at once rather than wait on a dead sensor.
+                var attempt = PendingAttempt(verdict: verdict, rules: rules)
+                attempt.rules.append(RuleResult("temperature", .fail, .sensorFault))
+                return decide(attempt, admitted: false, clock: clock, detail: fault)
+            }
+            pending = PendingAttempt(verdict: verdict, rules: rules)
+            state = .measuring
+            return [.indicate(.measuring), .measureTemperature]
+
+        case .temperature(let sample):
+            guard state == .measuring, var attempt = pending, attempt.remeasureAt == nil else { return [] }
+            return temperatureTaken(sample, attempt: &attempt, clock: clock)
+
+        case .exitCounted:
+            occupancy = max(0, occupancy - 1)
+            return [.log(eventRecord("exit", clock: clock))]
+
+        case .occupancyReset:
+            occupancy = 0
+            return [.log(eventRecord("occupancy_reset", clock: clock))]
+
+        case .fireAlarm(let active):
+            guard active != fireAlarm else { return [] }
+            fireAlarm = active
+            if active {
+                pending = nil
+                holdUntil = nil
+                state = .emergencyOpen
+                return [.log(eventRecord("fire_alarm_on", clock: clock)), .holdRelay(true),
+                        .indicate(.emergencyOpen), .buzz(.alarm)]
+            }
+            state = faults.isEmpty ? .ready : .fault
+            return [.log(eventRecord("fire_alarm_off", clock: clock)), .holdRelay(false),
+                    .indicate(idleSignal), .buzz(.silent)]
+
+        case .staffOverride(let who, let why):
+            if state == .emergencyOpen {
+                return [.log(eventRecord("override_ignored", clock: clock, detail: "by \(who): \(why) (gate already open: fire alarm)"))]
+            }
+            pending = nil
+            occupancy += 1
+            var record = eventRecord("override", clock: clock, detail: "by \(who): \(why)")
+            record.kind = .attempt
+            record.decision = .override
+            record.occupancyAfter = occupancy
+            state = .admitted
+            holdUntil = now + Double(settings.admittedHoldMilliseconds) / 1000
+            lastDecision = GateStatus.LastDecision(time: now, decision: .override, reasons: [])
+            return [.log(record), .pulseRelay(milliseconds: settings.relayPulseMilliseconds),
+                    .indicate(.admitted), .buzz(.admit)]
+
+        case .deviceFault(let source, let message):
+            let isNew = faults[source] == nil
+            faults[source] = message
+            guard isNew else { return [] }
+            var commands: [GateCommand] = [.log(eventRecord("fault", clock: clock, detail: "\(source.rawValue): \(message)"))]
+            if state == .ready {
+                state = .fault
+                commands.append(.indicate(.fault))
+            }
+            return commands
+
+        case .deviceRecovered(let source):
+            guard faults.removeValue(forKey: source) != nil else { return [] }
+            var commands: [GateCommand] = [.log(eventRecord("recovered", clock: clock, detail: source.rawValue))]
+            if state == .fault && faults.isEmpty {
+                state = .ready
+                commands.append(.indicate(.ready))
+            }
+            return commands
+
+        case .logFailed(let record, let message):
+            faults[.log] = message
+            // The decision stands only if its row exists; an admission without a row becomes a refusal.
+            if record.kind == .attempt && (record.decision == .admitted || record.decision == .override) {
+                occupancy = max(0, occupancy - 1)
+                lastDecision = GateStatus.LastDecision(time: now, decision: .refused, reasons: [.logFault])
+                state = .refused
+                holdUntil = now + Double(settings.refusedHoldMilliseconds) / 1000
+                return [.indicate(.refused), .buzz(.refuse)]
+            }
+            return []
+
+        case .started(let detail):
+            return [.log(eventRecord("start", clock: clock, detail: detail)), .holdRelay(false), .indicate(idleSignal)]
+
+        case .stopping:
+            pending = nil
+            return [.log(eventRecord("stop", clock: clock)), .holdRelay(false), .indicate(.ready), .buzz(.silent)]
+        }
+    }
+
+    private var idleSignal: Signal { faults.isEmpty ? .ready : .fault }
+
+    private mutating func tick(clock: ClockReading) -> [GateCommand] {
+        let now = clock.now
+        if var attempt = pending, let due = attempt.remeasureAt, now >= due {
+            attempt.remeasureAt = nil
+            pending = attempt
+            return [.measureTemperature]
+        }
+        if let until = holdUntil, now >= until, state == .admitted || state == .refused {
+            holdUntil = nil
+            state = faults.isEmpty ? .ready : .fault
+            return [.indicate(idleSignal), .buzz(.silent)]
+        }
+        return []
+    }
+
+    private mutating func temperatureTaken(_ sample: TemperatureSample, attempt: inout PendingAttempt,
+                                           clock: ClockReading) -> [GateCommand] {
+        let isRemeasure = attempt.firstSample != nil
+        switch sample {
+        case .fault(let message):
+            faults[.thermometer] = message
+            attempt.rules.append(RuleResult("temperature", .fail, .sensorFault))
+            var commands = decide(attempt, admitted: false, clock: clock, sample: sample, detail: message)
+            commands.insert(.log(eventRecord("fault", clock: clock, detail: "thermometer: \(message)")), at: 0)
+            return commands
+
+        case .noPerson:
+            if !isRemeasure {
+                return scheduleRemeasure(sample, attempt: &attempt, clock: clock)
+            }
+            attempt.rules.append(RuleResult("temperature", .fail, .noReading))
+            return decide(attempt, admitted: false, clock: clock, sample: sample)
+
+        case .body(let celsius):
+            if celsius < settings.rules.feverThresholdCelsius {
+                attempt.rules.append(RuleResult("temperature", .pass))
+                return decide(attempt, admitted: true, clock: clock, sample: sample)
+            }
+            if !isRemeasure {
+                // Sun and reflections cause false fevers: measure once more before refusing.
+                return scheduleRemeasure(sample, attempt: &attempt, clock: clock)
+            }
+            attempt.rules.append(RuleResult("temperature", .fail, .fever))
+            return decide(attempt, admitted: false, clock: clock, sample: sample)
+        }
+    }
+
+    private mutating func scheduleRemeasure(_ sample: TemperatureSample, attempt: inout PendingAttempt,
+                                            clock: ClockReading) -> [GateCommand] {
+        attempt.firstSample = sample
+        attempt.remeasureAt = clock.now + Double(settings.remeasureDelayMilliseconds) / 1000
+        pending = attempt
+        return [.indicate(.measuring)]
+    }
+
+    /// Ends an attempt: builds its log row (first), then the actuation.
+    private mutating func decide(_ attempt: PendingAttempt, admitted: Bool, clock: ClockReading,
+                                 sample: TemperatureSample? = nil, detail: String? = nil) -> [GateCommand] {
+        let now = clock.now
+        pending = nil
+        let failed = attempt.rules.compactMap { $0.outcome == .fail ? $0.reason : nil }
+        let notes = attempt.rules.compactMap { $0.outcome == .pass ? $0.reason : nil }
+        if admitted { occupancy += 1 }
+
+        // A refusal lists only what failed; a prompt note belongs to an admission.
+        var record = attemptRecord(attempt, clock: clock, admitted: admitted, reasons: admitted ? notes : failed)
+        let samples = [attempt.firstSample, sample].compactMap { $0 }
+        record.temperature = samples.first.flatMap(Self.celsius)
+        record.remeasuredTemperature = samples.count > 1 ? Self.celsius(samples[1]) : nil
+        if let detail { record.detail = detail }
+
+        lastDecision = GateStatus.LastDecision(time: now, decision: record.decision, reasons: record.reasons)
+        holdUntil = now + Double(admitted ? settings.admittedHoldMilliseconds : settings.refusedHoldMilliseconds) / 1000
+        state = admitted ? .admitted : .refused
+
+        if admitted {
+            let prompt = notes.contains(.vaccinationPrompt)
+            return [.log(record), .pulseRelay(milliseconds: settings.relayPulseMilliseconds),
+                    .indicate(prompt ? .admittedPrompt : .admitted), .buzz(prompt ? .prompt : .admit)]
+        }
+        let (signal, buzz) = refusalSignal(failed)
+        return [.log(record), .indicate(signal), .buzz(buzz)]
+    }
+
+    private func refusalSignal(_ reasons: [Reason]) -> (Signal, BuzzerPattern) {
+        if reasons.contains(.fever) && settings.rules.feverClinicReferral { return (.feverClinic, .feverClinic) }
+        if reasons == [.capacityFull] { return (.capacityFull, .capacityFull) }
+        if reasons == [.yellowCode] { return (.refusedYellow, .refuse) }
+        return (.refused, .refuse)
+    }
+
+    private static func celsius(_ sample: TemperatureSample) -> Double? {
+        switch sample {
+        case .body(let c): return c
+        case .noPerson(let object): return object
+        case .fault: return nil
+        }
+    }
+
+    private func attemptRecord(_ attempt: PendingAttempt, clock: ClockReading, admitted: Bool, reasons: [Reason]) -> EntryRecord {
+        let verdict = attempt.verdict
+        let credential = verdict.credential
+        var detail: String?
+        if !verdict.reasons.isEmpty { detail = verdict.detail }
+        return EntryRecord(
+            time: clock.now, kind: .attempt, decision: admitted ? .admitted : .refused, reasons: reasons,
+            format: verdict.format, issuer: credential?.issuer, colour: credential?.colour,
+            maskedName: credential?.maskedName, maskedIDNumber: credential?.maskedIDNumber,
+            subjectID: credential?.subjectID,
+            nucleicAcidAgeHours: credential?.nucleicAcidTest.map { ((clock.now - $0.sampledAt) / 360).rounded() / 10 },
+            vaccinationDoses: credential?.vaccination?.doses,
+            occupancyAfter: occupancy, clockSynchronised: clock.synchronised,
+            codeFingerprint: verdict.fingerprint, rules: attempt.rules.map(\.summary), detail: detail)
+    }
+
+    private func eventRecord(_ name: String, clock: ClockReading, detail: String? = nil) -> EntryRecord {
+        EntryRecord(time: clock.now, kind: .event, decision: .none, event: name, occupancyAfter: occupancy,
+                    clockSynchronised: clock.synchronised, detail: detail)
+    }
+}

@@ -1,0 +1,301 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The simulated board: a camera, a thermometer and GPIO that play one `Scenario`. They implement
+/// the same protocols as the Linux drivers, so the daemon cannot tell the difference. Everything
+/// runs on the daemon's loop thread.
+public final class SimulatedBoard {
+    public let scenario: Scenario
+    private var images: [String: GreyImage] = [:]
+    private let width: Int
+    private let height: Int
+    /// A few noise frames cycled for "blank": an empty entrance is never perfectly still.
+    private var noiseFrames: [[UInt8]] = []
+
+    // Playhead.
+    private var stepIndex = 0
+    private var remainingInStep = 0
+    private(set) public var framesPlayed: UInt64 = 0
+    public private(set) var finished = false
+
+    // State the script sets.
+    fileprivate var objectTemperature: Double?
+    fileprivate var thermometerFailing = false
+    fileprivate var cameraFailFrames = 0
+    fileprivate var pendingInputs: [InputEvent] = []
+    fileprivate var inputLevels: [InputLine: Bool] = [:]
+    /// Receives the scenario's `say` lines.
+    public var narrator: ((String) -> Void)?
+
+    /// Loads every frame the script names, so playback never touches the disk.
+    public init(scenario: Scenario, width: Int = 640, height: Int = 480) throws(DeviceError) {
+        self.scenario = scenario
+        self.width = width
+        self.height = height
+        for case .frame(let path, _) in scenario.steps where images[path] == nil {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw DeviceError(device: .camera, path: path, operation: "load scenario frame", message: "cannot read the file")
+            }
+            do {
+                let image = try GreyImage(pgm: [UInt8](data))
+                guard image.width == width, image.height == height else {
+                    throw DeviceError(device: .camera, path: path, operation: "load scenario frame",
+                                      message: "frame is \(image.width)x\(image.height), the camera is \(width)x\(height)")
+                }
+                images[path] = image
+            } catch let error as GreyImage.FormatError {
+                throw DeviceError(device: .camera, path: path, operation: "load scenario frame", message: error.description)
+            } catch let error as DeviceError {
+                throw error
+            } catch {
+                throw DeviceError(device: .camera, path: path, operation: "load scenario frame", message: "\(error)")
+            }
+        }
+        var generator = SplitMix64(seed: 0x6865_616c_7468)
+        for _ in 0..<4 {
+            noiseFrames.append((0..<(width * height)).map { index in
+                // A dim, slightly graded scene with ±6 levels of sensor noise.
+                let base = 90 + (index % width) / 16
+                return UInt8(clamping: base + Int(generator.next() % 13) - 6)
+            })
+        }
+    }
+
+    public enum Content {
+        case image([UInt8])
+        case cameraGone
+    }
+
+    /// Advances one frame period and returns what the camera sees. Script steps that are not frames
+    /// (temperature, inputs…) take effect on the way.
+    func advance() -> Content? {
+        if cameraFailFrames > 0 {
+            cameraFailFrames -= 1
+            return .cameraGone
+        }
+        while remainingInStep == 0 {
+            guard stepIndex < scenario.steps.count else {
+                // Looping a script without frames would spin forever without yielding one.
+                if loops && scenario.steps.contains(where: { if case .frame = $0 { return true }; if case .blank = $0 { return true }; return false }) {
+                    stepIndex = 0
+                    continue
+                }
+                finished = true
+                return nil
+            }
+            let step = scenario.steps[stepIndex]
+            stepIndex += 1
+            switch step {
+            case .frame(_, let count), .blank(let count):
+                remainingInStep = count
+            case .temperature(let celsius):
+                objectTemperature = celsius
+            case .thermometerFails(let failing):
+                thermometerFailing = failing
+            case .cameraFails(let count):
+                cameraFailFrames = count - 1
+                return .cameraGone
+            case .pulse(let line):
+                pendingInputs.append(InputEvent(line: line, active: true))
+                pendingInputs.append(InputEvent(line: line, active: false))
+            case .hold(let line, let active):
+                inputLevels[line] = active
+                pendingInputs.append(InputEvent(line: line, active: active))
+            case .say(let text):
+                narrator?(text)
+            }
+        }
+        remainingInStep -= 1
+        framesPlayed += 1
+        if case .frame(let path, _) = scenario.steps[stepIndex - 1], let image = images[path] {
+            return .image(image.pixels)
+        }
+        return .image(noiseFrames[Int(framesPlayed % UInt64(noiseFrames.count))])
+    }
+
+    /// Plays the script again from the start when it ends (`at_end = "loop"`).
+    public var loops = false
+
+    public var frameSize: (width: Int, height: Int) { (width, height) }
+}
+
+/// Deterministic noise, so a simulated run is repeatable.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Plays the scenario's frames at the configured rate.
+public final class SimulatedCamera: Camera {
+    public let path: String
+    private let board: SimulatedBoard
+    private let framePeriod: Double
+    private var nextFrameAt: Double = 0
+    private var isOpen = false
+    private var frame: [UInt8] = []
+
+    public init(board: SimulatedBoard, fps: Int, path: String) {
+        self.board = board
+        self.framePeriod = 1.0 / Double(max(1, fps))
+        self.path = path
+    }
+
+    public func open() throws(DeviceError) {
+        isOpen = true
+        nextFrameAt = monotonicSeconds()
+    }
+
+    public func withNextFrame<R>(timeoutMilliseconds: Int, _ body: (LumaFrame) throws -> R) throws -> R? {
+        guard isOpen else {
+            throw DeviceError(device: .camera, path: path, operation: "capture", message: "not open", needsReopen: true)
+        }
+        let now = monotonicSeconds()
+        let wait = nextFrameAt - now
+        if wait > Double(timeoutMilliseconds) / 1000 {
+            sleepSeconds(Double(timeoutMilliseconds) / 1000)
+            return nil
+        }
+        if wait > 0 { sleepSeconds(wait) }
+        // Never try to catch up on a backlog: a real camera drops frames rather than queueing them.
+        nextFrameAt = max(nextFrameAt + framePeriod, monotonicSeconds())
+        guard let content = board.advance() else {
+            // The scenario is over: an idle entrance, one frame period at a time.
+            sleepSeconds(framePeriod)
+            return nil
+        }
+        switch content {
+        case .cameraGone:
+            isOpen = false
+            throw DeviceError(device: .camera, path: path, operation: "VIDIOC_DQBUF", errno: ENODEV,
+                              message: "no such device (simulated)", needsReopen: true)
+        case .image(let pixels):
+            let size = board.frameSize
+            return try pixels.withUnsafeBytes { buffer in
+                try body(LumaFrame(width: size.width, height: size.height, bytesPerRow: size.width, pixels: buffer,
+                                   sequence: board.framesPlayed))
+            }
+        }
+    }
+
+    public func close() { isOpen = false }
+}
+
+/// Returns the scripted object temperature, or fails like a sensor that NACKs.
+public final class SimulatedThermometer: Thermometer {
+    public let path: String
+    private let board: SimulatedBoard
+    /// What an IR sensor sees with nobody in front: the room.
+    public var ambientCelsius = 22.0
+
+    public init(board: SimulatedBoard, path: String) {
+        self.board = board
+        self.path = path
+    }
+
+    public func open() throws(DeviceError) {
+        if board.thermometerFailing { throw nack("open") }
+    }
+
+    public func read() throws(DeviceError) -> ThermometerReading {
+        if board.thermometerFailing { throw nack("SMBus read word 0x07") }
+        return ThermometerReading(objectCelsius: board.objectTemperature ?? ambientCelsius, ambientCelsius: ambientCelsius)
+    }
+
+    private func nack(_ operation: String) -> DeviceError {
+        DeviceError(device: .thermometer, path: path, operation: operation, errno: ENXIO,
+                    message: "no acknowledgement (simulated)", needsReopen: true)
+    }
+
+    public func close() {}
+}
+
+/// Records every output transition with a timestamp and prints it, and delivers scripted input edges.
+public final class SimulatedGateIO: GateIO {
+    public struct Transition: Sendable, Equatable {
+        public var time: Double
+        public var line: OutputLine
+        public var active: Bool
+    }
+
+    public let path: String
+    private let board: SimulatedBoard
+    private var levels: [OutputLine: Bool] = [:]
+    public private(set) var transitions: [Transition] = []
+    /// Where transitions are printed (the demo shows them); nil = record only.
+    private let printer: (@Sendable (String) -> Void)?
+
+    public init(board: SimulatedBoard, path: String, printer: (@Sendable (String) -> Void)?) {
+        self.board = board
+        self.path = path
+        self.printer = printer
+    }
+
+    public func open() throws(DeviceError) {}
+
+    public func set(_ line: OutputLine, _ active: Bool) throws(DeviceError) {
+        guard levels[line, default: false] != active else { return }
+        levels[line] = active
+        let time = wallSeconds()
+        transitions.append(Transition(time: time, line: line, active: active))
+        printer?("\(formatTime(time)) gpio \(line.rawValue)=\(active ? 1 : 0)")
+    }
+
+    public func level(_ line: InputLine) throws(DeviceError) -> Bool {
+        board.inputLevels[line, default: false]
+    }
+
+    public func pendingEvents() throws(DeviceError) -> [InputEvent] {
+        defer { board.pendingInputs.removeAll() }
+        return board.pendingInputs
+    }
+
+    public func safeState() {
+        for line in OutputLine.allCases { try? set(line, false) }
+    }
+
+    public func close() {}
+
+    private func formatTime(_ time: Double) -> String {
+        var seconds = time_t(time)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        let millis = Int((time - Double(Int(time))) * 1000)
+        func pad(_ v: Int32, _ width: Int = 2) -> String {
+            let text = String(v)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(Int32(millis), 3))"
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func wallSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func sleepSeconds(_ seconds: Double) {
+    guard seconds > 0 else { return }
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}

@@ -1,0 +1,118 @@
+import GateConfig
+import GateCore
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Signals arrive on any thread; the handler only sets bits that the loop reads between frames.
+private let receivedSignals = Atomic<Int>(0)
+private let stopBit = 1
+private let reloadBit = 2
+
+/// The daemon's lifecycle around the pipeline: signals, status file, override requests, watchdog.
+public final class Daemon {
+    private var configuration: GateConfiguration
+    private let configPath: String
+    private let pipeline: GatePipeline
+    private let logger: Logger
+    private let statusWriter: StatusWriter
+    private var nextStatusWrite: Double = 0
+    private var nextRequestPoll: Double = 0
+    /// Called once the devices are open (systemd READY=1), on each loop turn (watchdog), and on stop.
+    public var onReady: ((GateStatus) -> Void)?
+    public var onLoop: (() -> Void)?
+    public var onStopping: (() -> Void)?
+    /// Reloads the config file for SIGHUP; nil when the daemon was not started from a file.
+    private let reloadConfiguration: (() throws -> GateConfiguration)?
+
+    public init(configuration: GateConfiguration, configPath: String, pipeline: GatePipeline, logger: Logger,
+                reloadConfiguration: (() throws -> GateConfiguration)?) {
+        self.configuration = configuration
+        self.configPath = configPath
+        self.pipeline = pipeline
+        self.logger = logger
+        self.statusWriter = StatusWriter(path: configuration.paths.statusFile)
+        self.reloadConfiguration = reloadConfiguration
+    }
+
+    /// Installs the signal handlers: SIGTERM/SIGINT stop, SIGHUP reloads.
+    public static func installSignalHandlers() {
+        signal(SIGTERM) { _ in receivedSignals.bitwiseOr(stopBit, ordering: .relaxed) }
+        signal(SIGINT) { _ in receivedSignals.bitwiseOr(stopBit, ordering: .relaxed) }
+        signal(SIGHUP) { _ in receivedSignals.bitwiseOr(reloadBit, ordering: .relaxed) }
+        // A closed pipe (gatectl or a log reader going away) must not kill the gate.
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Runs until SIGTERM/SIGINT (or the end of a simulated scenario with `at_end = "stop"`).
+    public func run() {
+        pipeline.start()
+        writeStatus(force: true)
+        onReady?(pipeline.status(pid: getpid()))
+        while true {
+            let signals = receivedSignals.exchange(0, ordering: .relaxed)
+            if signals & stopBit != 0 {
+                logger.notice("stop requested by signal")
+                break
+            }
+            if signals & reloadBit != 0 { reload() }
+            pipeline.step()
+            onLoop?()
+            let now = SystemClock.monotonic()
+            if now >= nextRequestPoll {
+                nextRequestPoll = now + 0.25
+                takeOverrideRequests()
+            }
+            writeStatus(force: false)
+            if pipeline.scenarioFinished {
+                if configuration.board.simulated?.atEnd == .stop {
+                    // Let the last decision's hold and relay pulse play out before stopping.
+                    if pipeline.controller.state == .ready || pipeline.controller.state == .fault { break }
+                }
+            }
+        }
+        onStopping?()
+        pipeline.shutdown()
+        writeStatus(force: true)
+    }
+
+    private func reload() {
+        guard let reloadConfiguration else { return }
+        do {
+            let fresh = try reloadConfiguration()
+            configuration = fresh
+            pipeline.reload(fresh)
+            logger.notice("configuration reloaded", metadata: ["file": "\(configPath)"])
+        } catch {
+            // A bad new file never replaces a good running one.
+            logger.error("configuration reload refused; keeping the running configuration",
+                         metadata: ["file": "\(configPath)", "error": "\(error)"])
+        }
+    }
+
+    private func takeOverrideRequests() {
+        let requests = OverrideRequests(directory: configuration.paths.requestsDirectory, group: configuration.overrideGroup)
+        for request in requests.take() {
+            if request.authorised {
+                pipeline.staffOverride(by: request.user, reason: request.reason)
+            } else {
+                logger.warning("override refused: user not in the authorised group",
+                               metadata: ["user": "\(request.user)", "group": "\(configuration.overrideGroup)"])
+            }
+        }
+    }
+
+    private func writeStatus(force: Bool) {
+        let now = SystemClock.monotonic()
+        guard force || now >= nextStatusWrite else { return }
+        nextStatusWrite = now + 0.2
+        do {
+            try statusWriter.write(pipeline.status(pid: getpid()))
+        } catch {
+            logger.warning("status file not written", metadata: ["path": "\(configuration.paths.statusFile)", "error": "\(error)"])
+            nextStatusWrite = now + 10
+        }
+    }
+}

@@ -1,0 +1,418 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import GateConfig
+import GateCore
+import GateHardware
+import Logging
+
+/// The one path for data: frame → code → verification → measurement → decision → actuation → log.
+/// Single-threaded: the daemon calls `step()` in a loop; nothing here blocks longer than one frame
+/// wait or one thermometer read.
+public final class GatePipeline {
+    public private(set) var configuration: GateConfiguration
+    private let board: Board
+    private let verifier: CodeVerifying
+    private let log: EntryLogging
+    private let clock: GateClock
+    private let logger: Logger
+    private let actuator: Actuator
+
+    public private(set) var controller: GateController
+    private var replayGuard: ReplayGuard
+    private var presentations: PresentationFilter
+
+    // Device health: when to try a failed device again.
+    private var cameraOpen = false
+    private var cameraRetry = Backoff()
+    private var thermometerRetry = Backoff()
+    private var nextHousekeeping: Double = 0
+    private var nextOccupancyReset: EpochSeconds = 0
+    private var nextPurge: EpochSeconds = 0
+    /// Rows kept in memory while the log cannot be written (`log.on_failure = "admit_and_buffer"`).
+    private var unwrittenRows: [EntryRecord] = []
+
+    public private(set) var framesProcessed: UInt64 = 0
+    public private(set) var startedAt: EpochSeconds = 0
+    /// Observers for metrics: every finished attempt, and each frame's scan time in seconds.
+    public var onDecision: ((EntryRecord) -> Void)?
+    public var onFrameScanned: ((Double) -> Void)?
+    public var onDecisionLatency: ((Double) -> Void)?
+
+    public init(configuration: GateConfiguration, board: Board, verifier: CodeVerifying, log: EntryLogging,
+                clock: GateClock, logger: Logger) {
+        self.configuration = configuration
+        self.board = board
+        self.verifier = verifier
+        self.log = log
+        self.clock = clock
+        self.logger = logger
+        self.actuator = Actuator(io: board.io)
+        self.controller = GateController(settings: configuration.controller)
+        self.replayGuard = ReplayGuard(windowSeconds: Double(configuration.codes.replayWindowSeconds))
+        self.presentations = PresentationFilter(absenceSeconds: Double(configuration.codes.presentationAbsenceMilliseconds) / 1000)
+        actuator.onFault = { [weak self] error in self?.deviceFailed(.gpio, error) }
+    }
+
+    /// Restores what must survive a restart (occupancy, anti-passback), opens the devices and logs the start.
+    /// Device failures do not stop the start: the gate comes up in `fault` and keeps retrying.
+    public func start() {
+        let now = clock.read()
+        startedAt = now.now
+        let config = configuration
+        nextOccupancyReset = LocalTime.next(hour: config.occupancy.resetHour, minute: config.occupancy.resetMinute, after: now.now)
+        var occupancy = 0
+        do {
+            if let last = try log.lastOccupancy() {
+                let lastReset = LocalTime.previous(hour: config.occupancy.resetHour, minute: config.occupancy.resetMinute, atOrBefore: now.now)
+                occupancy = last.time >= lastReset ? last.occupancy : 0
+            }
+            for admission in try log.recentAdmissions(since: now.now - Double(config.codes.replayWindowSeconds)) {
+                replayGuard.recordAdmission(admission.fingerprint, at: admission.time)
+            }
+        } catch {
+            logger.error("entry log unreadable at start; occupancy and anti-passback start empty", metadata: ["error": "\(error)"])
+        }
+        controller = GateController(settings: config.controller, occupancy: occupancy)
+
+        do {
+            try board.io.open()
+        } catch {
+            deviceFailed(.gpio, error)
+        }
+        board.io.safeState()
+        openCamera()
+        do {
+            try board.thermometer.open()
+        } catch {
+            deviceFailed(.thermometer, error)
+        }
+        let trustProblems = verifier.reloadTrustIfChanged(force: true)
+        for problem in trustProblems { logger.warning("trust store", metadata: ["problem": "\(problem)"]) }
+
+        run(.started("gate \(config.gate.id), venue \(config.gate.venue.rawValue), board \(config.board.profile), occupancy \(occupancy)"))
+        if let alarm = try? board.io.level(.fireAlarm), alarm { run(.fireAlarm(active: true)) }
+        logger.info("gate started", metadata: ["gate": "\(config.gate.id)", "occupancy": "\(occupancy)",
+                                               "state": "\(controller.state.rawValue)"])
+    }
+
+    /// One iteration: inputs, housekeeping, one frame.
+    public func step() {
+        let now = SystemClock.monotonic()
+        actuator.tick(now: now)
+        run(.tick)
+        pollInputs()
+        if now >= nextHousekeeping {
+            nextHousekeeping = now + 1
+            housekeeping()
+        }
+        captureFrame()
+    }
+
+    /// Leaves the outputs safe and logs the stop. Idempotent.
+    public func shutdown() {
+        run(.stopping)
+        actuator.safeState()
+        board.camera.close()
+        board.thermometer.close()
+        board.io.close()
+        logger.info("gate stopped", metadata: ["gate": "\(configuration.gate.id)"])
+    }
+
+    /// Applies a new configuration (SIGHUP). Devices keep running; rules, timings and paths take effect.
+    public func reload(_ newConfiguration: GateConfiguration) {
+        configuration = newConfiguration
+        controller.update(settings: newConfiguration.controller)
+        replayGuard.windowSeconds = Double(newConfiguration.codes.replayWindowSeconds)
+        presentations.absenceSeconds = Double(newConfiguration.codes.presentationAbsenceMilliseconds) / 1000
+        let problems = verifier.reloadTrustIfChanged(force: true)
+        for problem in problems { logger.warning("trust store", metadata: ["problem": "\(problem)"]) }
+        append(EntryRecord(time: clock.read().now, kind: .event, decision: .none, event: "config_reload",
+                           occupancyAfter: controller.occupancy, clockSynchronised: clock.read().synchronised))
+    }
+
+    public func staffOverride(by who: String, reason: String) {
+        logger.notice("staff override", metadata: ["by": "\(who)", "reason": "\(reason)"])
+        run(.staffOverride(by: who, reason: reason))
+    }
+
+    /// True when a simulated board has played its whole scenario.
+    public var scenarioFinished: Bool { board.simulation?.finished ?? false }
+
+    public func status(pid: Int32) -> GateStatus {
+        let now = clock.read()
+        return GateStatus(
+            gateID: configuration.gate.id, pid: pid, state: controller.state.rawValue, occupancy: controller.occupancy,
+            occupancyLimit: configuration.controller.rules.maximumOccupancy,
+            faults: controller.faults.sorted { $0.key < $1.key }.map { "\($0.key.rawValue): \($0.value)" },
+            clockSynchronised: now.synchronised, fireAlarm: controller.fireAlarm, lastDecision: controller.lastDecision,
+            startedAt: startedAt, updatedAt: now.now, framesProcessed: framesProcessed)
+    }
+
+    // MARK: - The path
+
+    private func captureFrame() {
+        guard cameraOpen else {
+            // Keep the loop (and the watchdog) alive while the camera is away.
+            if !cameraRetry.due(now: SystemClock.monotonic()) { sleepBriefly() } else { openCamera() }
+            return
+        }
+        do {
+            var scanSeconds = 0.0
+            let codes = try board.camera.withNextFrame(timeoutMilliseconds: 200) { frame in
+                let started = SystemClock.monotonic()
+                let found = board.scanner.scan(frame)
+                scanSeconds = SystemClock.monotonic() - started
+                return found
+            }
+            guard let codes else { return }
+            framesProcessed += 1
+            onFrameScanned?(scanSeconds)
+            for code in codes { presented(code.payload) }
+        } catch let error as DeviceError {
+            cameraOpen = false
+            board.camera.close()
+            deviceFailed(.camera, error)
+            cameraRetry.failed(now: SystemClock.monotonic())
+        } catch {
+            cameraOpen = false
+            deviceFailed(.camera, DeviceError(device: .camera, path: board.camera.path, operation: "capture", message: "\(error)"))
+        }
+    }
+
+    private func presented(_ payload: [UInt8]) {
+        let reading = clock.read()
+        guard controller.acceptsCodes else {
+            presentations.notePresent(payload, now: reading.now)
+            return
+        }
+        guard presentations.isNewPresentation(payload, now: reading.now) else { return }
+        let started = SystemClock.monotonic()
+        let verdict = verifier.verify(payload: payload, clock: reading)
+        let replayed = verdict.isValid && replayGuard.isReplay(verdict.fingerprint, now: reading.now)
+        logger.info("code presented", metadata: [
+            "format": "\(verdict.format.rawValue)",
+            "valid": "\(verdict.isValid)",
+            "reasons": "\(verdict.reasons.map(\.rawValue).joined(separator: ","))",
+            "kid": "\(verdict.keyID ?? "-")",
+            "replayed": "\(replayed)",
+        ])
+        run(.codePresented(verdict, replayed: replayed))
+        onDecisionLatency?(SystemClock.monotonic() - started)
+    }
+
+    private func measure() -> GateCore.TemperatureSample {
+        do {
+            let reading = try board.thermometer.read()
+            let sample = configuration.temperatureModel.sample(objectCelsius: reading.objectCelsius)
+            logger.info("temperature", metadata: ["object_c": "\(reading.objectCelsius)", "sample": "\(sample)"])
+            return sample
+        } catch {
+            thermometerRetry.failed(now: SystemClock.monotonic())
+            logger.error("thermometer failed", metadata: ["error": "\(error)"])
+            return .fault(error.description)
+        }
+    }
+
+    // MARK: - Controller and commands
+
+    private func run(_ event: GateEvent) {
+        execute(controller.handle(event, clock: clock.read()))
+    }
+
+    private func execute(_ commands: [GateCommand]) {
+        for command in commands {
+            switch command {
+            case .log(let record):
+                guard commit(record) else {
+                    // The row is not durable: nothing after it in this batch may happen (the relay stays shut).
+                    let message = "entry log write failed"
+                    execute(controller.handle(.logFailed(record, message), clock: clock.read()))
+                    return
+                }
+            case .measureTemperature:
+                execute(controller.handle(.temperature(measure()), clock: clock.read()))
+            default:
+                actuator.execute(command, now: SystemClock.monotonic())
+            }
+        }
+    }
+
+    /// Commits a row; true when it is durable (or buffered under `admit_and_buffer`).
+    private func commit(_ record: EntryRecord) -> Bool {
+        if append(record) {
+            if record.kind == .attempt && record.decision == .admitted, let fingerprint = record.codeFingerprint {
+                replayGuard.recordAdmission(fingerprint, at: record.time)
+            }
+            if record.kind == .attempt { onDecision?(record) }
+            return true
+        }
+        guard configuration.controller.logFailurePolicy == .admitAndBuffer else { return false }
+        unwrittenRows.append(record)
+        if record.kind == .attempt && record.decision == .admitted, let fingerprint = record.codeFingerprint {
+            replayGuard.recordAdmission(fingerprint, at: record.time)
+        }
+        if record.kind == .attempt { onDecision?(record) }
+        logger.critical("entry log unavailable: row kept in memory only", metadata: ["buffered": "\(unwrittenRows.count)"])
+        return true
+    }
+
+    /// Writes a row (after any buffered ones, in order). Reports log faults and their recovery.
+    @discardableResult
+    private func append(_ record: EntryRecord) -> Bool {
+        do {
+            try flushUnwritten()
+            try log.append(record, utcOffsetSeconds: LocalTime.utcOffset(at: record.time))
+            logRecovered()
+            return true
+        } catch {
+            logger.critical("entry log write failed", metadata: ["error": "\(error)", "database": "\(configuration.log.database)"])
+            if controller.faults[.log] == nil {
+                // Recorded as a fault without a row (the log is what failed).
+                _ = controller.handle(.deviceFault(.log, "\(error)"), clock: clock.read())
+                actuator.execute(.indicate(controller.state == .fault ? .fault : .ready), now: SystemClock.monotonic())
+            }
+            return false
+        }
+    }
+
+    private func flushUnwritten() throws {
+        while let first = unwrittenRows.first {
+            try log.append(first, utcOffsetSeconds: LocalTime.utcOffset(at: first.time))
+            unwrittenRows.removeFirst()
+        }
+    }
+
+    /// Housekeeping's retry while the log is in fault: writes the buffered rows, then the "recovered"
+    /// event row, which is the write that proves the log works again (a read would not).
+    private func retryLog() {
+        do {
+            try flushUnwritten()
+            logRecovered()
+        } catch {
+            logger.error("entry log still failing", metadata: ["error": "\(error)", "buffered": "\(unwrittenRows.count)"])
+        }
+    }
+
+    private func logRecovered() {
+        guard controller.faults[.log] != nil else { return }
+        logger.notice("entry log writable again")
+        execute(controller.handle(.deviceRecovered(.log), clock: clock.read()))
+    }
+
+    private func deviceFailed(_ source: FaultSource, _ error: Error) {
+        logger.error("device fault", metadata: ["device": "\(source.rawValue)", "error": "\(error)"])
+        run(.deviceFault(source, "\(error)"))
+    }
+
+    private func openCamera() {
+        do {
+            try board.camera.open()
+            cameraOpen = true
+            cameraRetry.succeeded()
+            if controller.faults[.camera] != nil {
+                logger.notice("camera recovered", metadata: ["path": "\(board.camera.path)"])
+                run(.deviceRecovered(.camera))
+            }
+        } catch {
+            cameraRetry.failed(now: SystemClock.monotonic())
+            if controller.faults[.camera] == nil { deviceFailed(.camera, error) }
+        }
+    }
+
+    private func pollInputs() {
+        let events: [InputEvent]
+        do {
+            events = try board.io.pendingEvents()
+        } catch {
+            deviceFailed(.gpio, error)
+            return
+        }
+        for event in events {
+            switch event.line {
+            case .exitSensor where event.active: run(.exitCounted)
+            case .fireAlarm: run(.fireAlarm(active: event.active))
+            case .staffButton where event.active: staffOverride(by: "button", reason: "staff button")
+            default: break
+            }
+        }
+    }
+
+    /// Once a second: clock state, device retries, trust store, occupancy reset, retention.
+    private func housekeeping() {
+        let reading = clock.read()
+        let clockFault = !reading.synchronised && configuration.codes.unsyncedClock == .refuse
+        if clockFault && controller.faults[.clock] == nil {
+            logger.warning("clock not synchronised: codes are refused with clock_unsynced until it is")
+            run(.deviceFault(.clock, "system clock not synchronised (adjtimex)"))
+        } else if !clockFault && controller.faults[.clock] != nil {
+            run(.deviceRecovered(.clock))
+        }
+
+        if controller.faults[.thermometer] != nil && thermometerRetry.due(now: SystemClock.monotonic()) {
+            board.thermometer.close()
+            do {
+                try board.thermometer.open()
+                _ = try board.thermometer.read()
+                thermometerRetry.succeeded()
+                logger.notice("thermometer recovered", metadata: ["path": "\(board.thermometer.path)"])
+                run(.deviceRecovered(.thermometer))
+            } catch {
+                thermometerRetry.failed(now: SystemClock.monotonic())
+            }
+        }
+        if controller.faults[.log] != nil {
+            retryLog()
+        }
+
+        for problem in verifier.reloadTrustIfChanged(force: false) {
+            logger.warning("trust store", metadata: ["problem": "\(problem)"])
+        }
+
+        if reading.now >= nextOccupancyReset {
+            nextOccupancyReset = LocalTime.next(hour: configuration.occupancy.resetHour, minute: configuration.occupancy.resetMinute,
+                                                after: reading.now)
+            run(.occupancyReset)
+        }
+        if reading.now >= nextPurge {
+            nextPurge = reading.now + 3600
+            purgeExpiredRows(now: reading)
+        }
+    }
+
+    private func purgeExpiredRows(now: ClockReading) {
+        // An unsynchronised clock may be years ahead: purging on it could delete the whole log.
+        guard now.synchronised else { return }
+        let cutoff = now.now - Double(configuration.log.retentionDays) * 86_400
+        do {
+            let removed = try log.purge(olderThan: cutoff, now: now.now, utcOffsetSeconds: LocalTime.utcOffset(at: now.now))
+            if removed > 0 { logger.notice("retention purge", metadata: ["rows": "\(removed)", "days": "\(configuration.log.retentionDays)"]) }
+        } catch {
+            logger.error("retention purge failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func sleepBriefly() {
+        var request = timespec(tv_sec: 0, tv_nsec: 50_000_000)
+        nanosleep(&request, nil)
+    }
+}
+
+/// Retry delays for a failed device: 0.5 s doubling to 8 s, so a missing camera is retried
+/// promptly but does not spin.
+struct Backoff {
+    private(set) var delay = 0.5
+    private var nextAttempt: Double = 0
+
+    func due(now: Double) -> Bool { now >= nextAttempt }
+
+    mutating func failed(now: Double) {
+        nextAttempt = now + delay
+        delay = min(delay * 2, 8)
+    }
+
+    mutating func succeeded() {
+        delay = 0.5
+        nextAttempt = 0
+    }
+}

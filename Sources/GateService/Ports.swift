@@ -1,0 +1,37 @@
+import GateCore
+import GateHardware
+
+/// What the pipeline needs from the code verifier (HealthCode's `CodeVerifier` conforms).
+public protocol CodeVerifying: AnyObject {
+    func verify(payload: [UInt8], clock: ClockReading) -> CodeVerdict
+    /// Re-reads the trust store when its files changed; returns a description of problems, if any.
+    func reloadTrustIfChanged(force: Bool) -> [String]
+}
+
+/// What the pipeline needs from the entry log (EntryLog's writer conforms).
+public protocol EntryLogging: AnyObject {
+    /// Returns once the row is durably committed.
+    func append(_ record: EntryRecord, utcOffsetSeconds: Int) throws
+    func recentAdmissions(since: EpochSeconds) throws -> [(fingerprint: String, time: EpochSeconds)]
+    func lastOccupancy() throws -> (occupancy: Int, time: EpochSeconds)?
+    /// Deletes rows older than the cut-off, keeping the chain verifiable; returns how many went.
+    func purge(olderThan: EpochSeconds, now: EpochSeconds, utcOffsetSeconds: Int) throws -> Int
+}
+
+/// The devices of one board, real or simulated.
+public struct Board {
+    public var camera: Camera
+    public var scanner: CodeScanner
+    public var thermometer: Thermometer
+    public var io: GateIO
+    /// The simulated board, when it is one (the daemon stops when its scenario ends).
+    public var simulation: SimulatedBoard?
+
+    public init(camera: Camera, scanner: CodeScanner, thermometer: Thermometer, io: GateIO, simulation: SimulatedBoard? = nil) {
+        self.camera = camera
+        self.scanner = scanner
+        self.thermometer = thermometer
+        self.io = io
+        self.simulation = simulation
+    }
+}
