@@ -6,5 +6,5 @@ struct GateCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatectl",
         abstract: "Inspect and operate a healthgate entrance gate.",
-        subcommands: [OpenCommand.self])
+        subcommands: [OpenCommand.self, SelftestCommand.self])
 }
