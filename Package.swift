@@ -50,6 +50,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        // gatectl's log presentation: time expressions in the gate's zone, tables/TSV/JSON, labels (Foundation).
+        .target(name: "EntryLogCLI", dependencies: ["EntryLog", "GateCore"]),
+        // Crash-consistency test helper and the 5M-row benchmark (docs/entry-log.md).
+        .executableTarget(name: "entrylog-crash-writer", dependencies: ["EntryLog", "GateCore"]),
+        .executableTarget(name: "entrylog-bench", dependencies: ["EntryLog", "EntryLogCLI", "GateCore"]),
         .target(
             name: "GateConfig",
             dependencies: ["GateCore", "TOMLKit"]),
@@ -73,14 +78,16 @@ let package = Package(
         .executableTarget(
             name: "gatectl",
             dependencies: [
-                "GateCore", "HealthCode", "GateHardware", "EntryLog", "GateConfig", "GateService", "GateTooling",
+                "GateCore", "HealthCode", "GateHardware", "EntryLog", "GateConfig", "GateService", "GateTooling", "EntryLogCLI", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "GateCoreTests", dependencies: ["GateCore"]),
-        .testTarget(name: "HealthCodeTests", dependencies: ["HealthCode", "GateTooling"]),
+        .testTarget(
+            name: "HealthCodeTests", dependencies: ["HealthCode", "GateTooling", "GateHardware"],
+            resources: [.copy("Vectors")]),
         .testTarget(name: "GateHardwareTests", dependencies: ["GateHardware", "CLinux"]),
-        .testTarget(name: "EntryLogTests", dependencies: ["EntryLog"]),
+        .testTarget(name: "EntryLogTests", dependencies: ["EntryLog", "EntryLogCLI", "entrylog-crash-writer"]),
         .testTarget(name: "GateConfigTests", dependencies: ["GateConfig"]),
         .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateTooling"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "HealthCode", "EntryLog", "GateTooling"]),

@@ -13,7 +13,8 @@ public struct EntryRecord: Sendable, Equatable, Codable {
         case refused
         /// Admitted by staff (button or `gatectl open`) without a code check.
         case override
-        /// Not a decision about a person (event rows).
+        /// Not a decision about a person (event rows), or an attempt the gate never decided because the fire
+        /// alarm, a staff override or a stop cut it short (detail `interrupted: …`).
         case none
     }
 

@@ -56,6 +56,9 @@ public struct GateController: Sendable {
     private var pending: PendingAttempt?
     /// When the admitted/refused hold ends.
     private var holdUntil: EpochSeconds?
+    /// The batch last returned: when one of its rows cannot be committed the daemon skips what follows it,
+    /// and `.logFailed` asks again for what must still happen (the fire-alarm hold above all).
+    private var lastBatch: [GateCommand] = []
 
     public init(settings: ControllerSettings, occupancy: Int = 0) {
         self.settings = settings
@@ -71,6 +74,12 @@ public struct GateController: Sendable {
     }
 
     public mutating func handle(_ event: GateEvent, clock: ClockReading) -> [GateCommand] {
+        let commands = apply(event, clock: clock)
+        lastBatch = commands
+        return commands
+    }
+
+    private mutating func apply(_ event: GateEvent, clock: ClockReading) -> [GateCommand] {
         let now = clock.now
         switch event {
         case .tick:
@@ -109,11 +118,12 @@ public struct GateController: Sendable {
             guard active != fireAlarm else { return [] }
             fireAlarm = active
             if active {
-                pending = nil
+                // The gate opens first; the row of an attempt it cuts short comes after.
+                let interrupted = abandonPending("fire alarm", clock: clock)
                 holdUntil = nil
                 state = .emergencyOpen
                 return [.log(eventRecord("fire_alarm_on", clock: clock)), .holdRelay(true),
-                        .indicate(.emergencyOpen), .buzz(.alarm)]
+                        .indicate(.emergencyOpen), .buzz(.alarm)] + interrupted
             }
             state = faults.isEmpty ? .ready : .fault
             return [.log(eventRecord("fire_alarm_off", clock: clock)), .holdRelay(false),
@@ -123,7 +133,7 @@ public struct GateController: Sendable {
             if state == .emergencyOpen {
                 return [.log(eventRecord("override_ignored", clock: clock, detail: "by \(who): \(why) (gate already open: fire alarm)"))]
             }
-            pending = nil
+            let interrupted = abandonPending("staff override", clock: clock)
             occupancy += 1
             var record = eventRecord("override", clock: clock, detail: "by \(who): \(why)")
             record.kind = .attempt
@@ -132,14 +142,20 @@ public struct GateController: Sendable {
             state = .admitted
             holdUntil = now + Double(settings.admittedHoldMilliseconds) / 1000
             lastDecision = GateStatus.LastDecision(time: now, decision: .override, reasons: [])
-            return [.log(record), .pulseRelay(milliseconds: settings.relayPulseMilliseconds),
-                    .indicate(.admitted), .buzz(.admit)]
+            return interrupted + [.log(record), .pulseRelay(milliseconds: settings.relayPulseMilliseconds),
+                                  .indicate(.admitted), .buzz(.admit)]
 
         case .deviceFault(let source, let message):
             let isNew = faults[source] == nil
             faults[source] = message
+            var commands: [GateCommand] = isNew
+                ? [.log(eventRecord("fault", clock: clock, detail: "\(source.rawValue): \(message)"))] : []
+            if source == .thermometer, state == .measuring, var attempt = pending {
+                // Never wait on a dead sensor: the attempt in progress is refused now, not when (if) a reading comes.
+                attempt.rules.append(RuleResult("temperature", .fail, .sensorFault))
+                return commands + decide(attempt, admitted: false, clock: clock, detail: message)
+            }
             guard isNew else { return [] }
-            var commands: [GateCommand] = [.log(eventRecord("fault", clock: clock, detail: "\(source.rawValue): \(message)"))]
             if state == .ready {
                 state = .fault
                 commands.append(.indicate(.fault))
@@ -157,23 +173,41 @@ public struct GateController: Sendable {
 
         case .logFailed(let record, let message):
             faults[.log] = message
-            // The decision stands only if its row exists; an admission without a row becomes a refusal.
-            if record.kind == .attempt && (record.decision == .admitted || record.decision == .override) {
+            // By default the decision stands only if its row exists: an admission without a row becomes a refusal.
+            // With admit_and_buffer the daemon keeps the row in memory and the admission goes ahead.
+            if settings.logFailurePolicy == .refuse, record.kind == .attempt,
+               record.decision == .admitted || record.decision == .override {
                 occupancy = max(0, occupancy - 1)
                 lastDecision = GateStatus.LastDecision(time: now, decision: .refused, reasons: [.logFault])
                 state = .refused
                 holdUntil = now + Double(settings.refusedHoldMilliseconds) / 1000
                 return [.indicate(.refused), .buzz(.refuse)]
             }
-            return []
+            // A refusal or an event without its row (or a buffered admission) still happens: re-issue what the
+            // daemon skipped.
+            guard let index = lastBatch.firstIndex(of: .log(record)) else { return [] }
+            return Array(lastBatch[(index + 1)...])
 
         case .started(let detail):
             return [.log(eventRecord("start", clock: clock, detail: detail)), .holdRelay(false), .indicate(idleSignal)]
 
         case .stopping:
-            pending = nil
-            return [.log(eventRecord("stop", clock: clock)), .holdRelay(false), .indicate(.ready), .buzz(.silent)]
+            return abandonPending("stopping", clock: clock)
+                + [.log(eventRecord("stop", clock: clock)), .holdRelay(false), .indicate(.ready), .buzz(.silent)]
         }
+    }
+
+    /// Drops the attempt being measured, if any, and returns its row: every presented code gets one, and a person
+    /// whose code was read before the gate was opened for other reasons matters to contact tracing. The gate
+    /// decided nothing about them, so the row's decision is `none`.
+    private mutating func abandonPending(_ cause: String, clock: ClockReading) -> [GateCommand] {
+        guard let attempt = pending else { return [] }
+        pending = nil
+        var record = attemptRecord(attempt, clock: clock, admitted: false, reasons: [])
+        record.decision = .none
+        record.temperature = attempt.firstSample.flatMap(Self.celsius)
+        record.detail = "interrupted: \(cause)"
+        return [.log(record)]
     }
 
     private var idleSignal: Signal { faults.isEmpty ? .ready : .fault }
@@ -198,6 +232,7 @@ public struct GateController: Sendable {
         let isRemeasure = attempt.firstSample != nil
         switch sample {
         case .fault(let message):
+            // Not yet in faults: a reported fault refuses the attempt at once (`.deviceFault`).
             faults[.thermometer] = message
             attempt.rules.append(RuleResult("temperature", .fail, .sensorFault))
             var commands = decide(attempt, admitted: false, clock: clock, sample: sample, detail: message)
@@ -280,17 +315,24 @@ public struct GateController: Sendable {
     private func attemptRecord(_ attempt: PendingAttempt, clock: ClockReading, admitted: Bool, reasons: [Reason]) -> EntryRecord {
         let verdict = attempt.verdict
         let credential = verdict.credential
-        var detail: String?
-        if !verdict.reasons.isEmpty { detail = verdict.detail }
+        var details: [String] = []
+        if !verdict.reasons.isEmpty && !verdict.detail.isEmpty { details.append(verdict.detail) }
+        // Staff need the key id to ask the issuer for the missing key.
+        if verdict.reasons.contains(.unknownIssuer), let keyID = verdict.keyID,
+           !details.contains(where: { $0.contains(keyID) }) {
+            details.append("kid \(keyID)")
+        }
+        let natAge = credential?.nucleicAcidTest.map { (clock.now - $0.sampledAt) / 3600 }
         return EntryRecord(
             time: clock.now, kind: .attempt, decision: admitted ? .admitted : .refused, reasons: reasons,
             format: verdict.format, issuer: credential?.issuer, colour: credential?.colour,
             maskedName: credential?.maskedName, maskedIDNumber: credential?.maskedIDNumber,
             subjectID: credential?.subjectID,
-            nucleicAcidAgeHours: credential?.nucleicAcidTest.map { ((clock.now - $0.sampledAt) / 360).rounded() / 10 },
+            nucleicAcidAgeHours: natAge.flatMap { $0.isFinite ? ($0 * 10).rounded() / 10 : nil },
             vaccinationDoses: credential?.vaccination?.doses,
             occupancyAfter: occupancy, clockSynchronised: clock.synchronised,
-            codeFingerprint: verdict.fingerprint, rules: attempt.rules.map(\.summary), detail: detail)
+            codeFingerprint: verdict.fingerprint, rules: attempt.rules.map(\.summary),
+            detail: details.isEmpty ? nil : details.joined(separator: "; "))
     }
 
     private func eventRecord(_ name: String, clock: ClockReading, detail: String? = nil) -> EntryRecord {

@@ -62,8 +62,9 @@ public enum CodePolicy {
             guard let test = credential.nucleicAcidTest else { return RuleResult(name, .fail, .natMissing) }
             if test.result == .positive { return RuleResult(name, .fail, .natPositive) }
             let ageHours = (now - test.sampledAt) / 3600
-            // A sample time in the future is as untrustworthy as a stale one.
-            if ageHours > Double(rules.nucleicAcidMaxAgeHours) || ageHours < -1 {
+            // A sample time more than an hour in the future is as untrustworthy as a stale one. Written as
+            // "inside the window" so a time that is not a number fails instead of passing both comparisons.
+            guard ageHours >= -1 && ageHours <= Double(rules.nucleicAcidMaxAgeHours) else {
                 return RuleResult(name, .fail, .natExpired)
             }
             return RuleResult(name, .pass)

@@ -46,7 +46,11 @@ public struct VenueRules: Sendable, Equatable {
 
     /// The most people allowed in at once, rounded down; nil when the venue has no cap.
     public var maximumOccupancy: Int? {
-        approvedCapacity.map { $0 * occupancyPercent / 100 }
+        guard let approved = approvedCapacity else { return nil }
+        let (product, overflow) = approved.multipliedReportingOverflow(by: occupancyPercent)
+        // The config bounds both; a value past those bounds must still not trap the gate at a decision.
+        guard !overflow else { return (approved < 0) == (occupancyPercent < 0) ? Int.max : 0 }
+        return product / 100
     }
 }
 

@@ -125,9 +125,10 @@ public final class GatePipeline {
         controller.update(settings: newConfiguration.controller)
         replayGuard.windowSeconds = Double(newConfiguration.codes.replayWindowSeconds)
         presentations.absenceSeconds = Double(newConfiguration.codes.presentationAbsenceMilliseconds) / 1000
+        verifier.reconfigure(newConfiguration.codes)
         let problems = verifier.reloadTrustIfChanged(force: true)
         for problem in problems { logger.warning("trust store", metadata: ["problem": "\(problem)"]) }
-        append(EntryRecord(time: clock.read().now, kind: .event, decision: .none, event: "config_reload",
+        _ = commit(EntryRecord(time: clock.read().now, kind: .event, decision: .none, event: "config_reload",
                            occupancyAfter: controller.occupancy, clockSynchronised: clock.read().synchronised))
     }
 
@@ -224,10 +225,10 @@ public final class GatePipeline {
         for command in commands {
             switch command {
             case .log(let record):
-                guard commit(record) else {
-                    // The row is not durable: nothing after it in this batch may happen (the relay stays shut).
-                    let message = "entry log write failed"
-                    execute(controller.handle(.logFailed(record, message), clock: clock.read()))
+                if let failure = commit(record) {
+                    // Nothing after an uncommitted row runs as it was: the controller says what still happens
+                    // (a refusal instead of an admission, or, when buffering, the rest of the batch).
+                    execute(controller.handle(.logFailed(record, failure), clock: clock.read()))
                     return
                 }
             case .measureTemperature:
@@ -238,42 +239,48 @@ public final class GatePipeline {
         }
     }
 
-    /// Commits a row; true when it is durable (or buffered under `admit_and_buffer`).
-    private func commit(_ record: EntryRecord) -> Bool {
-        if append(record) {
+    /// Commits a row. Returns nil when it is durable, or why it is not (then, under
+    /// `log.on_failure = "admit_and_buffer"`, the row waits in memory to be written in order).
+    private func commit(_ record: EntryRecord) -> String? {
+        if record.kind == .attempt { logDecision(record) }
+        let failure = append(record)
+        let buffered = failure != nil && configuration.controller.logFailurePolicy == .admitAndBuffer
+        if buffered {
+            unwrittenRows.append(record)
+            logger.critical("entry log unavailable: row kept in memory only", metadata: ["buffered": "\(unwrittenRows.count)"])
+        }
+        if failure == nil || buffered {
             if record.kind == .attempt && record.decision == .admitted, let fingerprint = record.codeFingerprint {
                 replayGuard.recordAdmission(fingerprint, at: record.time)
             }
             if record.kind == .attempt { onDecision?(record) }
-            return true
         }
-        guard configuration.controller.logFailurePolicy == .admitAndBuffer else { return false }
-        unwrittenRows.append(record)
-        if record.kind == .attempt && record.decision == .admitted, let fingerprint = record.codeFingerprint {
-            replayGuard.recordAdmission(fingerprint, at: record.time)
-        }
-        if record.kind == .attempt { onDecision?(record) }
-        logger.critical("entry log unavailable: row kept in memory only", metadata: ["buffered": "\(unwrittenRows.count)"])
-        return true
+        return failure
     }
 
-    /// Writes a row (after any buffered ones, in order). Reports log faults and their recovery.
-    @discardableResult
-    private func append(_ record: EntryRecord) -> Bool {
+    /// Writes a row (after any buffered ones, in order). Returns nil on success, else the error.
+    private func append(_ record: EntryRecord) -> String? {
         do {
             try flushUnwritten()
             try log.append(record, utcOffsetSeconds: LocalTime.utcOffset(at: record.time))
             logRecovered()
-            return true
+            return nil
         } catch {
             logger.critical("entry log write failed", metadata: ["error": "\(error)", "database": "\(configuration.log.database)"])
-            if controller.faults[.log] == nil {
-                // Recorded as a fault without a row (the log is what failed).
-                _ = controller.handle(.deviceFault(.log, "\(error)"), clock: clock.read())
-                actuator.execute(.indicate(controller.state == .fault ? .fault : .ready), now: SystemClock.monotonic())
-            }
-            return false
+            return "\(error)"
         }
+    }
+
+    /// One line per attempt for the system log: the decision and why, never personal data.
+    private func logDecision(_ record: EntryRecord) {
+        var metadata: Logger.Metadata = ["occupancy": "\(record.occupancyAfter ?? 0)"]
+        if !record.reasons.isEmpty { metadata["reasons"] = "\(record.reasons.map(\.rawValue).joined(separator: ","))" }
+        if let format = record.format { metadata["format"] = "\(format.rawValue)" }
+        if let colour = record.colour { metadata["colour"] = "\(colour.rawValue)" }
+        if let t = record.temperature { metadata["temperature_c"] = "\(t)" }
+        if let t = record.remeasuredTemperature { metadata["remeasured_c"] = "\(t)" }
+        if let detail = record.detail { metadata["detail"] = "\(detail)" }
+        logger.notice("decision: \(record.decision.rawValue)", metadata: metadata)
     }
 
     private func flushUnwritten() throws {

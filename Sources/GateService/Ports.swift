@@ -1,11 +1,14 @@
+import GateConfig
 import GateCore
 import GateHardware
 
 /// What the pipeline needs from the code verifier (HealthCode's `CodeVerifier` conforms).
 public protocol CodeVerifying: AnyObject {
     func verify(payload: [UInt8], clock: ClockReading) -> CodeVerdict
-    /// Re-reads the trust store when its files changed; returns a description of problems, if any.
+    /// Re-reads the trust store when its files changed (or always, with `force`); returns the problems found.
     func reloadTrustIfChanged(force: Bool) -> [String]
+    /// Applies a reloaded `[codes]` section (trust directory, clock policy).
+    func reconfigure(_ codes: GateConfiguration.Codes)
 }
 
 /// What the pipeline needs from the entry log (EntryLog's writer conforms).

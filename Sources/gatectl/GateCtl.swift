@@ -6,5 +6,7 @@ struct GateCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatectl",
         abstract: "Inspect and operate a healthgate entrance gate.",
-        subcommands: [OpenCommand.self, SelftestCommand.self])
+        subcommands: [LogCommand.self, TailCommand.self, StatsCommand.self, ExportCommand.self, TraceCommand.self,
+                      ReportCommand.self, VerifyCommand.self, StatusCommand.self, OpenCommand.self, CodeCommand.self,
+                      SelftestCommand.self])
 }

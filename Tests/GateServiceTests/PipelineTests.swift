@@ -28,6 +28,7 @@ final class TableVerifier: CodeVerifying {
                                             detail: "unknown prefix", fingerprint: key)
     }
     func reloadTrustIfChanged(force: Bool) -> [String] { [] }
+    func reconfigure(_ codes: GateConfiguration.Codes) {}
 }
 
 final class MemoryLog: EntryLogging {

@@ -1,0 +1,139 @@
+import Crypto
+import GateCore
+
+public struct VerifierConfiguration: Sendable {
+    public var unsyncedClockPolicy: UnsyncedClockPolicy
+    /// Accepted lead of `iat` over the gate's clock (phones and gates drift a little).
+    public var clockSkewTolerance: Double
+    /// HG1 codes are screen codes: a longer lifetime than this is refused as unreadable.
+    public var maxHG1Lifetime: Double
+    public var limits: HealthCodeLimits
+
+    public init(unsyncedClockPolicy: UnsyncedClockPolicy = .refuse, clockSkewTolerance: Double = 60,
+                maxHG1Lifetime: Double = 86_400, limits: HealthCodeLimits = HealthCodeLimits()) {
+        self.unsyncedClockPolicy = unsyncedClockPolicy
+        self.clockSkewTolerance = clockSkewTolerance
+        self.maxHG1Lifetime = maxHG1Lifetime
+        self.limits = limits
+    }
+}
+
+/// Turns scanned payload bytes into a verdict: format, authenticity, key usage, validity window.
+/// It never judges the colour (the gate policy does) nor replay (the gate keeps the fingerprints).
+public struct CodeVerifier: Sendable {
+    public static let hg1Prefix = Array("HG1:".utf8)
+    public static let hc1Prefix = Array("HC1:".utf8)
+
+    public let trustStore: TrustStore
+    public var configuration: VerifierConfiguration
+
+    public init(trustStore: TrustStore, configuration: VerifierConfiguration = VerifierConfiguration()) {
+        self.trustStore = trustStore
+        self.configuration = configuration
+    }
+
+    /// Steps, in order (docs/codes.md, "Verification"): size → prefix → envelope → claims → kid
+    /// lookup → signature → issuer binding / key usage → clock → validity window.
+    public func verify(payload: [UInt8], clock: ClockReading) -> CodeVerdict {
+        let fingerprint = Hex.encode(SHA256.hash(data: payload))
+        func refuse(_ format: CodeFormat, _ reason: Reason, keyID: String? = nil, _ detail: String) -> CodeVerdict {
+            CodeVerdict(format: format, credential: nil, reasons: [reason], keyID: keyID, detail: detail, fingerprint: fingerprint)
+        }
+        guard payload.count <= configuration.limits.maxPayloadBytes + Self.hg1Prefix.count else {
+            return refuse(.unknown, .unreadable, "payload of \(payload.count) bytes exceeds the limit")
+        }
+        let format: CodeFormat
+        if payload.starts(with: Self.hg1Prefix) {
+            format = .hg1
+        } else if payload.starts(with: Self.hc1Prefix) {
+            format = .hc1
+        } else {
+            return refuse(.unknown, .unsupportedFormat, "no known prefix (HG1:, HC1:)")
+        }
+
+        let message: COSESign1
+        let algorithm: COSEAlgorithm
+        let claims: CWTClaims
+        do throws(HealthCodeParseError) {
+            message = try Envelope.open(payload.dropFirst(4), limits: configuration.limits)
+            algorithm = try message.algorithm()
+            claims = try CWTClaims(message.payload, limits: configuration.limits.cbor)
+        } catch {
+            return refuse(format, .unreadable, error.description)
+        }
+        guard let kid = message.keyID, !kid.isEmpty else { return refuse(format, .unreadable, "no kid in the COSE headers") }
+        let keyID = Hex.encode(kid)
+
+        // Read the claims before the signature so a malformed but signed code is `unreadable`,
+        // and keep them only once the signature holds.
+        let credential: HealthCredential
+        var certificateType: HC1CertificateType?
+        var hg1Region: String?
+        do throws(HealthCodeParseError) {
+            switch format {
+            case .hg1:
+                let hg1 = try HG1Claims(claims)
+                guard Double(hg1.expiresAt - hg1.issuedAt) <= configuration.maxHG1Lifetime else {
+                    throw .claims("lifetime exceeds \(Int(configuration.maxHG1Lifetime)) s")
+                }
+                hg1Region = hg1.issuer
+                credential = hg1.credential(keyID: keyID)
+            default:
+                let dcc = try HC1Certificate(claims)
+                guard dcc.issuedAt != nil, dcc.expiresAt != nil else { throw .claims("iat (6) and exp (4) are mandatory") }
+                certificateType = dcc.type
+                credential = dcc.credential(keyID: keyID)
+            }
+        } catch {
+            return refuse(format, .unreadable, keyID: keyID, error.description)
+        }
+
+        let candidates = trustStore.keys(for: kid).filter { candidate in
+            switch candidate.scope {
+            case .hg1: format == .hg1
+            case .hc1: format == .hc1
+            }
+        }
+        guard !candidates.isEmpty else {
+            return refuse(format, .unknownIssuer, keyID: keyID, "kid \(keyID) is not in the trust store")
+        }
+        guard let signer = candidates.first(where: { message.signature.isEmpty == false && $0.key.isValid(signature: message.signature, over: message.signedBytes, algorithm: algorithm) }) else {
+            return refuse(format, .badSignature, keyID: keyID, "signature does not verify with any of \(candidates.count) key(s) for kid \(keyID)")
+        }
+
+        var reasons: [Reason] = []
+        var notes: [String] = ["\(format.rawValue) kid \(keyID) signed by \(signer.file)"]
+        switch signer.scope {
+        case .hg1(let region) where region != hg1Region:
+            reasons.append(.keyUsage)
+            notes.append("key is bound to region \(region), code claims \(hg1Region ?? "none")")
+        case .hc1(let allowed) where !allowed.contains(certificateType ?? .vaccination):
+            reasons.append(.keyUsage)
+            notes.append("signer may not sign \(certificateType.map { "\($0)" } ?? "this") certificates")
+        default:
+            break
+        }
+
+        if clock.synchronised {
+            if let expiresAt = credential.expiresAt, clock.now >= expiresAt {
+                reasons.append(.expired)
+                notes.append("expired \(ISO8601.format(expiresAt))")
+            }
+            if let issuedAt = credential.issuedAt, issuedAt > clock.now + configuration.clockSkewTolerance {
+                reasons.append(.notYetValid)
+                notes.append("issued in the future \(ISO8601.format(issuedAt))")
+            }
+        } else {
+            switch configuration.unsyncedClockPolicy {
+            case .refuse:
+                reasons.append(.clockUnsynced)
+                notes.append("clock not synchronised: validity window cannot be checked")
+            case .ignoreValidity:
+                notes.append("clock_unsynced: validity window skipped by policy")
+            }
+        }
+        if reasons.isEmpty { notes.append("valid") }
+        return CodeVerdict(format: format, credential: credential, reasons: reasons, keyID: keyID,
+                           detail: notes.joined(separator: "; "), fingerprint: fingerprint)
+    }
+}

@@ -1,1 +1,0 @@
-// HealthCode: placeholder so the module compiles while it is being written; replaced by its first real file.

@@ -1,0 +1,201 @@
+import Crypto
+import FoundationEssentials
+import GateCore
+import Glibc
+import Synchronization
+import X509
+import _CryptoExtras
+
+/// One key the verifier trusts, with what it may sign.
+public struct TrustedKey: Sendable {
+    public enum Scope: Sendable, Equatable {
+        /// An HG1 issuer key, bound to its GB/T 2260 region by the file name.
+        case hg1(region: String)
+        /// An HC1 document signer; `allowed` comes from the certificate's extended key usage.
+        case hc1(allowed: Set<HC1CertificateType>)
+    }
+    public var keyID: [UInt8]
+    public var key: VerificationKey
+    public var scope: Scope
+    /// Certificate expiry (HC1); HG1 keys carry none.
+    public var notValidAfter: EpochSeconds?
+    /// File it came from, for messages.
+    public var file: String
+}
+
+/// A file in the trust directory that could not be used; the other files still load.
+public struct TrustStoreProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var message: String
+    public var description: String { "\(file): \(message)" }
+}
+
+/// The issuer keys and signer certificates on disk (docs/codes.md, "Trust store").
+///
+/// Layout: every `*.pem` file in one directory (hidden files and other extensions are ignored).
+/// - `hg1-RRRRRR[-label].pem` holds one `PUBLIC KEY` (P-256) of the HG1 issuer for region `RRRRRR`.
+/// - any other `*.pem` holds one or more `CERTIFICATE`s: HC1 document signers (P-256 or RSA).
+/// The kid is computed, never configured: SHA-256 of the SubjectPublicKeyInfo DER (HG1) or of
+/// the certificate DER (HC1), first 8 bytes.
+public final class TrustStore: Sendable {
+    public let directory: String
+    static let maxFileBytes = 1 << 20
+
+    struct FileStamp: Equatable {
+        var name: String
+        var modified: timespec
+        var size: Int
+        static func == (a: FileStamp, b: FileStamp) -> Bool {
+            a.name == b.name && a.size == b.size && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
+        }
+    }
+
+    struct State {
+        var keys: [TrustedKey] = []
+        var stamps: [FileStamp]? = nil
+        var problems: [TrustStoreProblem] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates the store and loads the directory once.
+    public init(directory: String) {
+        self.directory = directory
+        reload()
+    }
+
+    /// Re-reads every file. A file that fails keeps the keys it held before, if any.
+    @discardableResult
+    public func reload() -> [TrustStoreProblem] {
+        let stamps = currentStamps()
+        let previous = state.withLock { $0.keys }
+        var keys: [TrustedKey] = []
+        var problems: [TrustStoreProblem] = []
+        switch stamps {
+        case .failure(let problem):
+            problems.append(problem)
+            keys = previous
+        case .success(let files):
+            for file in files {
+                do throws(LoadError) {
+                    keys += try Self.load(file: file.name, path: directory + "/" + file.name)
+                } catch {
+                    let kept = previous.filter { $0.file == file.name }
+                    problems.append(TrustStoreProblem(file: file.name, message: error.message + (kept.isEmpty ? "" : " (keeping the \(kept.count) key(s) loaded before)")))
+                    keys += kept
+                }
+            }
+        }
+        let loadedStamps = try? stamps.get()
+        state.withLock { $0 = State(keys: keys, stamps: loadedStamps, problems: problems) }
+        return problems
+    }
+
+    /// Reloads only when a file was added, removed, resized or touched. Costs one directory read and one stat per file.
+    @discardableResult
+    public func reloadIfChanged() -> Bool {
+        let stamps = try? currentStamps().get()
+        let changed = state.withLock { $0.stamps != stamps }
+        if changed { reload() }
+        return changed
+    }
+
+    public func keys(for keyID: [UInt8]) -> [TrustedKey] {
+        state.withLock { $0.keys.filter { $0.keyID == keyID } }
+    }
+
+    public var keyCount: Int { state.withLock { $0.keys.count } }
+    public var problems: [TrustStoreProblem] { state.withLock { $0.problems } }
+    /// Earliest signer-certificate expiry, for the expiry metric; nil when no certificate has one.
+    public var nearestExpiry: EpochSeconds? { state.withLock { $0.keys.compactMap(\.notValidAfter).min() } }
+
+    private func currentStamps() -> Result<[FileStamp], TrustStoreProblem> {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            return .failure(TrustStoreProblem(file: directory, message: "cannot list the trust directory"))
+        }
+        var stamps: [FileStamp] = []
+        for name in names.sorted() where name.hasSuffix(".pem") && !name.hasPrefix(".") {
+            var info = stat()
+            guard stat(directory + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            stamps.append(FileStamp(name: name, modified: info.st_mtim, size: Int(info.st_size)))
+        }
+        return .success(stamps)
+    }
+
+    struct LoadError: Error { var message: String }
+
+    static func load(file: String, path: String) throws(LoadError) -> [TrustedKey] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw LoadError(message: "unreadable file") }
+        guard data.count <= maxFileBytes else { throw LoadError(message: "larger than \(maxFileBytes) bytes") }
+        guard let text = String(validating: Array(data), as: UTF8.self) else { throw LoadError(message: "not UTF-8 text") }
+        let blocks = try PEM.blocks(in: text)
+        guard !blocks.isEmpty else { throw LoadError(message: "no PEM block") }
+        if file.hasPrefix("hg1-") {
+            let parts = file.dropLast(4).split(separator: "-", maxSplits: 2)
+            guard parts.count >= 2, HG1Claims.isRegionCode(String(parts[1])) else {
+                throw LoadError(message: "HG1 key files are named hg1-RRRRRR[-label].pem with a 6-digit region code")
+            }
+            guard blocks.count == 1, blocks[0].label == "PUBLIC KEY" else { throw LoadError(message: "expected exactly one PUBLIC KEY block") }
+            guard let key = try? P256.Signing.PublicKey(derRepresentation: blocks[0].der) else { throw LoadError(message: "not a P-256 public key") }
+            return [TrustedKey(keyID: keyID(of: blocks[0].der), key: .p256(key), scope: .hg1(region: String(parts[1])),
+                               notValidAfter: nil, file: file)]
+        }
+        var keys: [TrustedKey] = []
+        for (index, block) in blocks.enumerated() {
+            guard block.label == "CERTIFICATE" else { throw LoadError(message: "block \(index + 1) is \(block.label), expected CERTIFICATE") }
+            keys.append(try signer(der: block.der, file: file, index: index))
+        }
+        return keys
+    }
+
+    static func signer(der: [UInt8], file: String, index: Int) throws(LoadError) -> TrustedKey {
+        let certificate: Certificate
+        do { certificate = try Certificate(derEncoded: der) } catch { throw LoadError(message: "certificate \(index + 1) does not parse") }
+        let key: VerificationKey
+        if let p256 = P256.Signing.PublicKey(certificate.publicKey) {
+            key = .p256(p256)
+        } else if let rsa = _RSA.Signing.PublicKey(certificate.publicKey) {
+            key = .rsa(rsa)
+        } else {
+            throw LoadError(message: "certificate \(index + 1) has neither a P-256 nor an RSA key")
+        }
+        let usages: ExtendedKeyUsage?
+        do { usages = try certificate.extensions.extendedKeyUsage } catch { throw LoadError(message: "certificate \(index + 1) has a malformed extended key usage") }
+        let allowed = Set((usages.map(Array.init) ?? []).compactMap { HC1CertificateType.keyUsageOIDs[$0.description] })
+        return TrustedKey(keyID: keyID(of: der), key: key, scope: .hc1(allowed: allowed.isEmpty ? Set(HC1CertificateType.allCases) : allowed),
+                          notValidAfter: certificate.notValidAfter.timeIntervalSince1970, file: file)
+    }
+
+    /// First 8 bytes of SHA-256 over the DER (of the certificate for HC1, of the SubjectPublicKeyInfo for HG1).
+    public static func keyID(of der: [UInt8]) -> [UInt8] {
+        Array(SHA256.hash(data: der).prefix(8))
+    }
+}
+
+/// RFC 7468 text encoding: the blocks of a PEM file, base64 decoded.
+enum PEM {
+    static func blocks(in text: String) throws(TrustStore.LoadError) -> [(label: String, der: [UInt8])] {
+        var blocks: [(label: String, der: [UInt8])] = []
+        var label: String?
+        var body = ""
+        for rawLine in text.split(whereSeparator: \.isNewline) {
+            let line = String(rawLine.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+            if let current = label {
+                if line == "-----END \(current)-----" {
+                    guard let der = Data(base64Encoded: body) else { throw .init(message: "bad base64 in \(current)") }
+                    blocks.append((current, Array(der)))
+                    label = nil
+                    body = ""
+                } else if line.hasPrefix("-----") {
+                    throw .init(message: "unterminated \(current) block")
+                } else {
+                    body += line
+                }
+            } else if line.hasPrefix("-----BEGIN "), line.hasSuffix("-----") {
+                label = String(line.dropFirst(11).dropLast(5))
+            }
+        }
+        guard label == nil else { throw .init(message: "unterminated PEM block") }
+        return blocks
+    }
+}

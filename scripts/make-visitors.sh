@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Generates the demo's visitors in OUT: an HG1 issuer key and its trust store, signed codes rendered
+# as 640x480 QR frames with gatectl, a scenario for the simulated board, and a config that runs
+# healthgated over them. make demo and the end-to-end tests both use it.
+#   BIN=.build/debug scripts/make-visitors.sh OUT
+set -euo pipefail
+out=${1:?usage: make-visitors.sh OUT}
+gatectl=${BIN:-.build/debug}/gatectl
+rm -rf "$out"
+mkdir -p "$out/keys" "$out/trust" "$out/frames" "$out/requests"
+out=$(cd "$out" && pwd)
+
+iso() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
+now=$(iso now)
+
+# The issuer (Hangzhou, 330100) whose public key the gate trusts, and a rogue key it does not.
+key=$("$gatectl" code keygen --issuer 330100 --out "$out/keys" --trust-out "$out/trust" | awk '/^private-key/ {print $2}')
+rogue=$("$gatectl" code keygen --issuer 330100 --out "$out/keys/rogue" | awk '/^private-key/ {print $2}')
+
+issue() {  # issue NAME [gatectl code issue options…]
+    local name=$1; shift
+    "$gatectl" code issue --out-payload "$out/frames/$name.txt" --out-image "$out/frames/$name.pgm" "$@"
+}
+common=(--name-masked '张*' --id-masked '3301**********1234' --doses 3 --series-doses 2 --last-dose 2022-03-01T00:00:00Z)
+
+issue green      --key "$key" --colour green  --subject visitor-green "${common[@]}"
+issue red        --key "$key" --colour red    --subject visitor-red "${common[@]}"
+issue yellow     --key "$key" --colour yellow --subject visitor-yellow "${common[@]}"
+issue fever      --key "$key" --colour green  --subject visitor-fever "${common[@]}"
+issue expired    --key "$key" --colour green  --subject visitor-expired --iat "$(iso '-2 hours')" --ttl 300 "${common[@]}"
+issue forged-original --key "$key" --colour red --subject visitor-forged "${common[@]}"
+"$gatectl" code forge --payload-file "$out/frames/forged-original.txt" --colour green \
+    --out-payload "$out/frames/forged.txt" --out-image "$out/frames/forged.pgm"
+issue unknown    --key "$rogue" --colour green --subject visitor-unknown-issuer "${common[@]}"
+issue second     --key "$key" --colour green  --subject visitor-second "${common[@]}"
+# Not health codes at all: a URL someone shows by mistake, and an HG1 prefix on garbage.
+"$gatectl" code render --text "https://example.com/menu" --out-image "$out/frames/garbage.pgm"
+"$gatectl" code render --text "HG1:NOT*BASE45*AT*ALL" --out-image "$out/frames/broken.pgm"
+
+cat > "$out/scenario.txt" <<SCENARIO
+# The demo's visitors, one after another (docs/simulated-board.md). 20 frames = 1 second.
+blank 10
+say Visitor 1: a green code, 36.6 °C — admitted
+temperature 36.6
+frame frames/green.pgm 6
+temperature none
+blank 40
+say Visitor 2: a red code — refused, the relay stays shut
+temperature 36.5
+frame frames/red.pgm 6
+temperature none
+blank 40
+say Visitor 3: a yellow code — refused
+temperature 36.4
+frame frames/yellow.pgm 6
+temperature none
+blank 40
+say Visitor 4: a green code with a fever, 38.4 °C — re-measured once, then refused
+temperature 38.4
+frame frames/fever.pgm 6
+blank 20
+temperature none
+blank 40
+say Visitor 5: a screenshot of a code that expired two hours ago — refused
+temperature 36.6
+frame frames/expired.pgm 6
+temperature none
+blank 40
+say Visitor 6: a red code edited to say green (signature no longer matches) — refused
+temperature 36.6
+frame frames/forged.pgm 6
+temperature none
+blank 40
+say Visitor 7: a code signed by a key the gate does not trust — refused
+temperature 36.6
+frame frames/unknown.pgm 6
+temperature none
+blank 40
+say Visitor 8: visitor 1's code shown again (passed back) — refused as replayed
+temperature 36.6
+frame frames/green.pgm 6
+temperature none
+blank 40
+say Visitor 9: a QR that is not a health code — refused
+frame frames/garbage.pgm 6
+blank 40
+say Visitor 10: a damaged HG1 code — refused as unreadable
+frame frames/broken.pgm 6
+blank 40
+say An empty entrance: frames with no code — nothing happens
+blank 30
+say Visitor 1 leaves through the exit sensor
+input exit_sensor
+blank 10
+say Visitor 11: another green code, 36.9 °C — admitted
+temperature 36.9
+frame frames/second.pgm 6
+temperature none
+blank 40
+SCENARIO
+
+cat > "$out/healthgate.toml" <<CONFIG
+# Demo configuration written by scripts/make-visitors.sh (docs/configuration.md).
+[gate]
+id = "demo-gate"
+venue = "market"
+
+[rules]
+approved_capacity = 40
+
+[timing]
+relay_pulse_ms = 800
+admitted_hold_ms = 1000
+refused_hold_ms = 1000
+remeasure_delay_ms = 500
+
+[codes]
+trust_dir = "$out/trust"
+# The demo machine may have no NTP; a real gate keeps this false (docs/configuration.md).
+assume_clock_synchronised = true
+presentation_absence_ms = 1000
+
+[log]
+database = "$out/entries.sqlite"
+
+[paths]
+status_file = "$out/status.json"
+requests_dir = "$out/requests"
+metrics_file = "$out/healthgate.prom"
+
+[board]
+profile = "simulated"
+
+[board.simulated]
+scenario = "$out/scenario.txt"
+fps = 20
+CONFIG
+echo "visitors ready in $out (issued $now)"
