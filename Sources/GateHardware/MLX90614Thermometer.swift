@@ -30,6 +30,9 @@ public struct ThermometerSettings: Sendable, Equatable {
 public final class MLX90614Thermometer: Thermometer {
     public let settings: ThermometerSettings
     public let path: String
+    /// The bus is held only during `read()`: a sensor read costs a few system calls either way, and an
+    /// adapter that went away and came back (a USB bridge, a reloaded driver) is simply found again;
+    /// nothing pins the adapter's driver in the kernel between visitors.
     private var fd: Int32 = -1
 
     public init(settings: ThermometerSettings) {
@@ -37,29 +40,26 @@ public final class MLX90614Thermometer: Thermometer {
         self.path = "\(settings.bus)@0x\(String(settings.address, radix: 16))"
     }
 
-    deinit { close() }
+    deinit { closeBus() }
 
+    /// Checks the settings and that the bus exists and can do the transfers needed; holds nothing open.
     public func open() throws(DeviceError) {
-        close()
         guard (0x03...0x77).contains(settings.address) else {
             throw failure("configure", "address 0x\(String(settings.address, radix: 16)) is outside 0x03…0x77")
         }
         guard (1...99).contains(settings.samples) else {
             throw failure("configure", "samples must be 1…99, not \(settings.samples)")
         }
+        defer { closeBus() }
+        try openBus()
         var funcs: UInt = 0
         do throws(SystemCallError) {
-            let descriptor = try SystemCall.open(settings.bus, flags: O_RDWR)
-            fd = descriptor
-            try SystemCall.check(hg_i2c_functionality(descriptor, &funcs), "ioctl(I2C_FUNCS)")
-            try SystemCall.check(hg_i2c_set_slave(descriptor, UInt16(settings.address)), "ioctl(I2C_SLAVE)")
+            try SystemCall.check(hg_i2c_functionality(fd, &funcs), "ioctl(I2C_FUNCS)")
         } catch {
-            close()
             throw DeviceError(.thermometer, path: path, error)
         }
         let needed = settings.pec ? hg_i2c_func_smbus_read_i2c_block : hg_i2c_func_smbus_read_word_data
         guard funcs & needed != 0 else {
-            close()
             throw failure(
                 "ioctl(I2C_FUNCS)",
                 settings.pec
@@ -69,9 +69,9 @@ public final class MLX90614Thermometer: Thermometer {
     }
 
     public func read() throws(DeviceError) -> ThermometerReading {
-        guard fd >= 0 else {
-            throw failure("read", "not open", needsReopen: true)
-        }
+        guard settings.samples >= 1 else { throw failure("configure", "samples must be 1…99, not \(settings.samples)") }
+        defer { closeBus() }
+        try openBus()
         var objects: [Double] = []
         var ambients: [Double] = []
         objects.reserveCapacity(settings.samples)
@@ -80,12 +80,27 @@ public final class MLX90614Thermometer: Thermometer {
             objects.append(try temperature(MLX90614.objectRAM))
             ambients.append(try temperature(MLX90614.ambientRAM))
         }
-        // Both arrays hold `samples` ≥ 1 values (checked in open), so the medians exist.
+        // Both arrays hold `samples` ≥ 1 values, so the medians exist.
         return ThermometerReading(
             objectCelsius: MLX90614.median(objects) ?? .nan, ambientCelsius: MLX90614.median(ambients) ?? .nan)
     }
 
     public func close() {
+        closeBus()
+    }
+
+    private func openBus() throws(DeviceError) {
+        closeBus()
+        do throws(SystemCallError) {
+            fd = try SystemCall.open(settings.bus, flags: O_RDWR)
+            try SystemCall.check(hg_i2c_set_slave(fd, UInt16(settings.address)), "ioctl(I2C_SLAVE)")
+        } catch {
+            closeBus()
+            throw DeviceError(.thermometer, path: path, error)
+        }
+    }
+
+    private func closeBus() {
         if fd >= 0 { SystemCall.close(fd) }
         fd = -1
     }

@@ -114,9 +114,12 @@ struct SelftestCommand: ParsableCommand {
         do {
             try camera.open()
             let deadline = Date().addingTimeInterval(Double(frameTimeoutMilliseconds) / 1000)
+            let scanner = try ZbarScanner()
             var seen: String?
             while seen == nil, Date() < deadline {
-                seen = try camera.withNextFrame(timeoutMilliseconds: 200) { FrameSummary($0).description }
+                seen = try camera.withNextFrame(timeoutMilliseconds: 200) { frame in
+                    "\(FrameSummary(frame)), \(describe(scanner.scan(frame)))"
+                }
             }
             if let seen {
                 let format = (camera as? V4L2Camera).map { "\($0.negotiated), " } ?? ""
@@ -127,6 +130,15 @@ struct SelftestCommand: ParsableCommand {
         } catch {
             report.fail("camera", "\(error)")
         }
+    }
+
+    /// What was decoded, without the payload itself (it can carry personal data): count, size, prefix.
+    private func describe(_ codes: [ScannedCode]) -> String {
+        guard let first = codes.first else { return "no QR code" }
+        let prefix = first.payload.prefix { $0 != UInt8(ascii: ":") && $0 >= 0x20 && $0 < 0x7F }.prefix(4)
+        let format = first.payload.count > prefix.count && first.payload[prefix.count] == UInt8(ascii: ":")
+            ? ", prefix \(String(decoding: prefix, as: UTF8.self)):" : ""
+        return "\(codes.count) QR code(s), first \(first.payload.count) bytes\(format)"
     }
 
     private func celsius(_ value: Double) -> String {

@@ -62,16 +62,17 @@ import Testing
     @Test func nodeThatIsNotAnI2CBusIsRejected() {
         let thermometer = MLX90614Thermometer(settings: ThermometerSettings(bus: "/dev/null", address: 0x5A))
         let error = #expect(throws: DeviceError.self) { try thermometer.open() }
-        #expect(error?.operation == "ioctl(I2C_FUNCS)")
+        #expect(error?.operation == "ioctl(I2C_SLAVE)")
         #expect(error?.errno == ENOTTY)
         #expect(error?.needsReopen == false)
     }
 
-    @Test func readBeforeOpenAsksForReopen() {
-        let thermometer = MLX90614Thermometer(settings: ThermometerSettings())
+    @Test func readWithTheBusGoneAsksForReopen() {
+        let thermometer = MLX90614Thermometer(settings: ThermometerSettings(bus: "/dev/i2c-98", address: 0x5B))
         let error = #expect(throws: DeviceError.self) { _ = try thermometer.read() }
         #expect(error?.needsReopen == true)
-        #expect(error?.path == "/dev/i2c-1@0x5a")
+        #expect(error?.path == "/dev/i2c-98@0x5b")
+        #expect(error?.operation == "open")
     }
 
     @Test(arguments: [
