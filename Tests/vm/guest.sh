@@ -149,5 +149,253 @@ grep -q "^FAIL  thermometer: thermometer /dev/$bus@0x5a: read register 0x07 fail
     || fail thermometer-pec-mismatch "$(cat "$logs/selftest-pec-bad.log")"
 set_word 0x06 0x3a3c; set_word 0x07 0x3b3e
 
-# Device gone: unloading i2c-stub is a fault that asks for a reopen.
+
+# --- The real healthgated on the Raspberry Pi 4 profile, devices overridden to the simulators ---------
+gate=/tmp/gate
+mkdir -p "$gate"
+write_config() {
+    cat > "$gate/healthgate.toml" <<TOML
+[gate]
+id = "vm-gate"
+venue = "market"
+[timing]
+relay_pulse_ms = 1500
+[codes]
+trust_dir = "/mnt/trust"
+assume_clock_synchronised = true   # the guest has no NTP; the codes were issued against the host clock
+[log]
+database = "$gate/entries.sqlite"
+[paths]
+status_file = "$gate/status.json"
+requests_dir = "$gate/requests"
+board_dir = "$REPO/board"
+[board]
+profile = "raspberry-pi-4"
+[board.camera]
+device = "$cap"
+[board.thermometer]
+bus = "/dev/$bus"
+pec = false                        # i2c-stub cannot produce a PEC
+TOML
+}
+write_config
+set_word 0x07 0x3c7b   # object 36.51 °C: a normal forehead
+status() { cat "$gate/status.json" 2>/dev/null; }
+field() { status | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" | tr -d '"'; }
+last_decision() { status | grep -o '"lastDecision":{[^}]*}'; }
+# wait_until SECONDS COMMAND…: polls every 0.2 s; false when the time ran out.
+wait_until() {
+    local deadline=$((SECONDS + $1)); shift
+    until "$@"; do [ "$SECONDS" -ge "$deadline" ] && return 1; sleep 0.2; done
+}
+state_is() { [ "$(field state)" = "$1" ]; }
+decision_changed() { [ "$(last_decision)" != "$1" ] && [ -n "$(last_decision)" ]; }
+wire_is() { [ "$(wire "$1")" = "$2" ]; }
+# trace LINE FILE: records "time level" at every change of the wire level (builtins only: fast under TCG).
+trace() {
+    local file="$simsys/sim_gpio$(offset "$1")/value" last="" value
+    while :; do
+        read -r value < "$file"
+        [ "$value" != "$last" ] && echo "$EPOCHREALTIME $value" >> "$2" && last=$value
+    done
+}
+tracers=()
+start_traces() { rm -f "$gate"/trace-*; local line; for line in "$@"; do trace "$line" "$gate/trace-$line" & tracers+=($!); done; }
+stop_traces() { local pid; for pid in "${tracers[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done; tracers=(); }
+ever() { grep -q " $2\$" "$gate/trace-$1"; }   # ever LINE LEVEL: the wire was at LEVEL during the trace
+# Seconds the relay (active-low) was energised in the trace: from the first 0 to the next 1.
+pulse_seconds() { awk '$2 == 0 && !on { on = $1 } $2 == 1 && on { printf "%.2f", $1 - on; exit }' "$gate/trace-GPIO17"; }
+log_json() { "$gatectl" log --db "$gate/entries.sqlite" --json --limit 0 2>/dev/null; }
+# present NAME: shows visitor NAME's code and waits for the gate's decision, left in $decision (the
+# previous one on a timeout). Not run in a subshell: feed() must keep track of the feeder.
+present() {
+    local before; before=$(last_decision)
+    feed "$1"
+    wait_until 90 decision_changed "$before"
+    decision=$(last_decision)
+}
+
+feed blank
+"$healthgated" --config "$gate/healthgate.toml" > "$logs/daemon.log" 2>&1 &
+daemon=$!
+if wait_until 120 state_is ready; then
+    wire_is GPIO17 1 && wire_is GPIO22 0 && wire_is GPIO23 0 \
+        && pass daemon-ready "ready on the raspberry-pi-4 profile; relay held off, lamps off" \
+        || fail daemon-ready "ready but relay=$(wire GPIO17) green=$(wire GPIO22) red=$(wire GPIO23)"
+else
+    fail daemon-ready "state '$(field state)' after 120 s; see logs/daemon.log"
+    kill -TERM "$daemon" 2>/dev/null; wait "$daemon"
+    exit 0
+fi
+
+# Green code, normal temperature: relay energised for the pulse, then released.
+start_traces GPIO17 GPIO22
+present green1
+sleep 4
+stop_traces
+pulse=$(pulse_seconds)
+if [[ "$decision" == *'"decision":"admitted"'* ]] && [ -n "$pulse" ] && ever GPIO22 1 && wire_is GPIO17 1 \
+    && awk -v p="$pulse" 'BEGIN { exit !(p >= 1.3 && p <= 4.0) }'; then
+    pass green-admits "relay energised ${pulse} s (pulse 1.5 s), green lit, relay released after"
+else
+    fail green-admits "decision '$decision', relay pulse '${pulse}' s, green seen: $(ever GPIO22 1 && echo yes || echo no)"
+fi
+feed blank
+
+# Red code: red lamp, relay never energised.
+start_traces GPIO17 GPIO23
+present red1
+sleep 3
+stop_traces
+if [[ "$decision" == *'"decision":"refused"'* && "$decision" == *red_code* ]] && ever GPIO23 1 && ! ever GPIO17 0; then
+    pass red-refused "refused red_code, red lit, relay never energised"
+else
+    fail red-refused "decision '$decision', red seen: $(ever GPIO23 1 && echo yes || echo no), relay energised: $(ever GPIO17 0 && echo YES || echo no)"
+fi
+feed blank
+
+# Fever: green code at 38.5 °C is refused after the re-measurement.
+set_word 0x07 0x3cdf   # 38.51 °C
+start_traces GPIO17
+present green2
+sleep 2
+stop_traces
+if [[ "$decision" == *'"decision":"refused"'* && "$decision" == *fever* ]] && ! ever GPIO17 0; then
+    pass fever-refused "38.51 °C refused as fever, relay never energised"
+else
+    fail fever-refused "decision '$decision', relay energised: $(ever GPIO17 0 && echo YES || echo no)"
+fi
+set_word 0x07 0x3c7b
+feed blank
+
+# Exit sensor: one broken-then-clear beam counts one exit.
+occupancy_before=$(field occupancy)
+pull GPIO5 pull-down; sleep 0.5; pull GPIO5 pull-up
+occupancy_is() { [ "$(field occupancy)" = "$1" ]; }
+if [ "$occupancy_before" = 1 ] && wait_until 15 occupancy_is 0; then
+    pass exit-counted "occupancy 1 → 0 after one beam break"
+else
+    fail exit-counted "occupancy before '$occupancy_before', now '$(field occupancy)'"
+fi
+
+# Fire alarm: the NC contact opens; the relay is held energised until it closes again.
+start_traces GPIO17
+pull GPIO6 pull-up
+if wait_until 20 wire_is GPIO17 0; then
+    sleep 3
+    alarm=$(field fireAlarm)
+    held=$(wire GPIO17)
+    pull GPIO6 pull-down
+    wait_until 20 wire_is GPIO17 1
+    stop_traces
+    changes=$(wc -l < "$gate/trace-GPIO17")
+    if [ "$alarm" = true ] && [ "$held" = 0 ] && [ "$changes" = 3 ] && wire_is GPIO17 1; then
+        pass fire-alarm-holds-relay "relay held energised through the alarm, released when it cleared"
+    else
+        fail fire-alarm-holds-relay "fireAlarm=$alarm relay after 3 s=$held, relay changes=$changes, relay now=$(wire GPIO17)"
+    fi
+else
+    pull GPIO6 pull-down
+    stop_traces
+    fail fire-alarm-holds-relay "relay not energised within 20 s of the alarm (fireAlarm=$(field fireAlarm))"
+fi
+wait_until 20 state_is ready
+
+# Thermometer removed (i2c-stub unloaded): a fault, no admission; the gate recovers when it returns.
+if rmmod i2c-stub; then
+    start_traces GPIO17
+    present green3
+    sleep 2
+    stop_traces
+    faults=$(status | grep -o '"faults":\[[^]]*\]')
+    if [[ "$decision" == *'"decision":"refused"'* && "$decision" == *sensor_fault* ]] && ! ever GPIO17 0 \
+        && [[ "$faults" == *thermometer* ]]; then
+        pass thermometer-removed "refused sensor_fault, relay never energised, fault reported"
+    else
+        fail thermometer-removed "decision '$decision', $faults, relay energised: $(ever GPIO17 0 && echo YES || echo no)"
+    fi
+    feed blank
+    modprobe i2c-stub chip_addr=0x5a
+    [ "$(find_bus)" = "$bus" ] || fail thermometer-recovers "the stub came back as $(find_bus), not $bus"
+    set_word 0x07 0x3c7b; set_word 0x06 0x3a3c
+    faults_clear() { state_is ready && [[ "$(status)" == *'"faults":[]'* ]]; }
+    if wait_until 90 faults_clear; then
+        pass thermometer-recovers "fault cleared once the sensor returned, without a restart"
+    else
+        fail thermometer-recovers "state '$(field state)', $(status | grep -o '"faults":\[[^]]*\]')"
+    fi
+else
+    fail thermometer-removed "rmmod i2c-stub failed (held open?)"
+fi
+
+# Camera feeder stopped: vivid falls back to its test pattern, so frames keep coming: no fault, no entry.
 stop_feeder
+frames_before=$(field framesProcessed); before=$(last_decision)
+sleep 5
+frames_after=$(field framesProcessed)
+if [ "$(last_decision)" = "$before" ] && [ "${frames_after:-0}" -gt "${frames_before:-0}" ] && state_is ready; then
+    pass feeder-stopped "test pattern only: frames ${frames_before} → ${frames_after}, no decision, still ready"
+else
+    fail feeder-stopped "frames ${frames_before} → ${frames_after}, state '$(field state)', decision changed: $([ "$(last_decision)" = "$before" ] && echo no || echo yes)"
+fi
+
+# Camera removed (vivid's Disconnect control, then the module unloaded): a fault; the gate recovers
+# when the device returns and admits the next visitor.
+v4l2-ctl -d "$cap" -L > "$logs/vivid-controls.log" 2>&1
+camera_fault() { state_is fault && [[ "$(status)" == *camera* ]]; }
+if v4l2-ctl -d "$cap" -c disconnect=1 2>"$logs/vivid-disconnect.log" && wait_until 30 camera_fault; then
+    pass camera-removed "fault reported: $(status | grep -o '"faults":\[[^]]*\]')"
+else
+    fail camera-removed "state '$(field state)' after the disconnect; see logs/vivid-disconnect.log"
+fi
+for attempt in 1 2 3 4 5 6 7 8 9 10; do rmmod vivid 2>/dev/null && break; sleep 1; done
+modprobe vivid n_devs=1 node_types=0x101 num_inputs=1 input_types=0x03 num_outputs=1 output_types=0x01
+cap_again=$(video_by_name vivid-000-vid-cap); out=$(video_by_name vivid-000-vid-out)
+for node in "$cap_again" "$out"; do v4l2-ctl -d "$node" --set-dv-bt-timings index=0 >/dev/null; done
+v4l2-ctl -d "$cap_again" --set-fmt-video=width=640,height=480,pixelformat=GREY,field=none
+v4l2-ctl -d "$out" --set-fmt-video-out=width=640,height=480,pixelformat=GREY,field=none
+v4l2-ctl -d "$cap_again" -c loop_video=1 -c osd_text_mode=2
+[ "$cap_again" = "$cap" ] || fail camera-recovers "vivid came back as $cap_again, not $cap"
+feed blank
+if wait_until 90 state_is ready; then
+    present green4
+    [[ "$decision" == *'"decision":"admitted"'* ]] \
+        && pass camera-recovers "reopened without a restart and admitted the next visitor" \
+        || fail camera-recovers "ready again but decision '$decision'"
+else
+    fail camera-recovers "state '$(field state)' 90 s after the camera returned"
+fi
+feed blank
+sleep 4
+
+# SIGTERM while the relay is energised: the daemon releases it and exits cleanly.
+start_traces GPIO17
+before=$(last_decision)
+feed green5
+if wait_until 90 wire_is GPIO17 0; then
+    kill -TERM "$daemon"
+    wait_until 30 eval '! kill -0 $daemon 2>/dev/null'
+    wait "$daemon"; code=$?
+    stop_traces
+    if [ "$code" = 0 ] && wire_is GPIO17 1 && wire_is GPIO22 0 && wire_is GPIO24 0; then
+        pass sigterm-releases-relay "exit 0, relay released, lamps and buzzer off"
+    else
+        fail sigterm-releases-relay "exit $code, relay=$(wire GPIO17) green=$(wire GPIO22) buzzer=$(wire GPIO24)"
+    fi
+else
+    stop_traces
+    fail sigterm-releases-relay "relay never energised for green5 (decision $(last_decision))"
+    kill -TERM "$daemon"; wait "$daemon"
+fi
+stop_feeder
+
+# The entry log holds one row per attempt, with the reasons the scenarios expect.
+log_json > "$logs/entries.json"
+count() { grep -oE "$1" "$logs/entries.json" | wc -l; }
+admitted=$(count '"decision" ?: ?"admitted"'); refused=$(count '"decision" ?: ?"refused"')
+if [ "$admitted" = 3 ] && [ "$refused" = 3 ] && [ "$(count '"red_code"')" -ge 1 ] && [ "$(count '"fever"')" -ge 1 ] \
+    && [ "$(count '"sensor_fault"')" -ge 1 ] && [ "$(count '"event" ?: ?"exit"')" -ge 1 ]; then
+    pass entry-log "3 admitted, 3 refused (red_code, fever, sensor_fault), exit event logged"
+else
+    fail entry-log "admitted $admitted, refused $refused; see logs/entries.json"
+fi
