@@ -339,23 +339,24 @@ else
     fail feeder-stopped "frames ${frames_before} → ${frames_after}, state '$(field state)', decision changed: $([ "$(last_decision)" = "$before" ] && echo no || echo yes)"
 fi
 
-# Camera removed (vivid's Disconnect control, then the module unloaded): a fault; the gate recovers
-# when the device returns and admits the next visitor.
+# Camera removed: vivid's Disconnect control unregisters its nodes (open handles get ENODEV) until its
+# last user closes. A second handle held here keeps it gone after the daemon lets go; closing it brings
+# the camera back, and the daemon must reopen it by itself and admit the next visitor.
 v4l2-ctl -d "$cap" -L > "$logs/vivid-controls.log" 2>&1
 camera_fault() { state_is fault && [[ "$(status)" == *camera* ]]; }
+exec 9<>"$cap"
 if v4l2-ctl -d "$cap" -c disconnect=1 2>"$logs/vivid-disconnect.log" && wait_until 30 camera_fault; then
-    pass camera-removed "fault reported: $(status | grep -o '"faults":\[[^]]*\]')"
+    sleep 3
+    if camera_fault; then
+        pass camera-removed "fault reported and held while the device is gone: $(status | grep -o '"faults":\[[^]]*\]')"
+    else
+        fail camera-removed "fault did not hold while the device was gone (state '$(field state)')"
+    fi
 else
     fail camera-removed "state '$(field state)' after the disconnect; see logs/vivid-disconnect.log"
 fi
-for attempt in 1 2 3 4 5 6 7 8 9 10; do rmmod vivid 2>/dev/null && break; sleep 1; done
-modprobe vivid n_devs=1 node_types=0x101 num_inputs=1 input_types=0x03 num_outputs=1 output_types=0x01
-cap_again=$(video_by_name vivid-000-vid-cap); out=$(video_by_name vivid-000-vid-out)
-for node in "$cap_again" "$out"; do v4l2-ctl -d "$node" --set-dv-bt-timings index=0 >/dev/null; done
-v4l2-ctl -d "$cap_again" --set-fmt-video=width=640,height=480,pixelformat=GREY,field=none
-v4l2-ctl -d "$out" --set-fmt-video-out=width=640,height=480,pixelformat=GREY,field=none
-v4l2-ctl -d "$cap_again" -c loop_video=1 -c osd_text_mode=2
-[ "$cap_again" = "$cap" ] || fail camera-recovers "vivid came back as $cap_again, not $cap"
+exec 9<&-
+stop_feeder
 feed blank
 if wait_until 90 state_is ready; then
     present green4
