@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(name: "entrylog-bench", dependencies: ["EntryLog", "EntryLogCLI", "GateCore"]),
         .target(
             name: "GateConfig",
-            dependencies: ["GateCore", "TOMLKit"]),
+            dependencies: ["GateCore", "GateHardware", "TOMLKit"]),
         // Demo, test and bench tooling: QR rendering, PGM/PNG images. Never linked into the daemon.
         .target(
             name: "GateTooling",
