@@ -5,6 +5,13 @@ set -euo pipefail
 build=(pkg-config libzbar-dev libgpiod-dev libv4l-dev libsqlite3-dev zlib1g-dev libqrencode-dev libpng-dev)
 tools=(zbar-tools gpiod i2c-tools v4l-utils)
 pkgs=("${build[@]}" "${tools[@]}")
+for group in ${HEALTHGATE_DEPS_EXTRA:-}; do
+    case "$group" in
+        # packaging/build-deb.sh (shlibdeps, man pages) and packaging/test-install.sh (a Debian root).
+        deb) pkgs+=(dpkg-dev help2man debootstrap) ;;
+        *) echo "error: unknown HEALTHGATE_DEPS_EXTRA group: $group" >&2; exit 2 ;;
+    esac
+done
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,7 +15,7 @@ private let reloadBit = 2
 public final class Daemon {
     private var configuration: GateConfiguration
     private let configPath: String
-    private let pipeline: GatePipeline
+    public let pipeline: GatePipeline
     private let logger: Logger
     private let statusWriter: StatusWriter
     private var nextStatusWrite: Double = 0

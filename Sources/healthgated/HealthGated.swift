@@ -51,7 +51,8 @@ struct HealthGated: ParsableCommand {
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level) }
         let logger = Logger(label: "healthgated")
         do {
-            try GateDaemonRunner.run(configuration: loaded, configPath: config, logger: logger)
+            let reporter = ServiceReporter(configuration: loaded, logger: logger)
+            try GateDaemonRunner.run(configuration: loaded, configPath: config, logger: logger, hooks: reporter.attach(to:))
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)
