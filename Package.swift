@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "EntryLogTests", dependencies: ["EntryLog", "EntryLogCLI", "entrylog-crash-writer"]),
         .testTarget(name: "GateConfigTests", dependencies: ["GateConfig"]),
         .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateTooling"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "HealthCode", "EntryLog", "GateTooling"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "GateHardware", "HealthCode", "EntryLog", "GateTooling"]),
     ],
     swiftLanguageModes: [.v6]
 )
