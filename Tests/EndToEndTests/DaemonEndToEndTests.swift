@@ -95,21 +95,26 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         let relay = relayBySegment(daemon.stdout)
         #expect(relay["Visitor 1"] == ["relay=1", "relay=0"])
         #expect(relay["Visitor 11"] == ["relay=1", "relay=0"])
+        #expect(relay["Staff override"] == ["relay=1", "relay=0"])
+        #expect(relay["Fire alarm"] == ["relay=1", "relay=0"], "held open for the alarm, released when it clears")
         for visitor in 2...10 { #expect(relay["Visitor \(visitor)"] == nil, "visitor \(visitor) must not open the relay") }
 
         // The log: one row per attempt, in order, with the reasons.
         let reader = try EntryLogReader(path: folder.appendingPathComponent("entries.sqlite").path)
         let rows = try reader.entries(EntryFilter(limit: nil)).map(\.record)
         let attempts = rows.filter { $0.kind == .attempt }
-        #expect(attempts.map(\.decision) == [.admitted] + Array(repeating: .refused, count: 9) + [.admitted])
+        #expect(attempts.map(\.decision) == [.admitted] + Array(repeating: .refused, count: 9) + [.admitted, .override])
         #expect(attempts.map(\.reasons) == [
             [], [.redCode], [.yellowCode], [.fever], [.expired], [.badSignature], [.unknownIssuer], [.replayed],
-            [.unsupportedFormat], [.unreadable], [],
+            [.unsupportedFormat], [.unreadable], [], [],
         ])
+        #expect(attempts.last?.detail == "by button: staff button")
         let fever = attempts[3]
         #expect(fever.temperature == 38.4 && fever.remeasuredTemperature == 38.4, "both readings are logged")
         #expect(attempts[6].detail?.contains("kid ") == true, "an unknown issuer's kid is in the log")
-        #expect(attempts.last?.occupancyAfter == 1, "the exit sensor counted visitor 1 out")
+        #expect(attempts[10].occupancyAfter == 1, "the exit sensor counted visitor 1 out")
+        let events = rows.compactMap(\.event)
+        #expect(events.contains("fire_alarm_on") && events.contains("fire_alarm_off"))
         #expect(rows.first?.event == "start")
         #expect(rows.last?.event == "stop")
 
