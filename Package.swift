@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "GateCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),  // sqlite3_file_control (persistent WAL)
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // gatectl's log presentation: time expressions in the gate's zone, tables/TSV/JSON, labels (Foundation).
