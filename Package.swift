@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "EntryLogCLI", dependencies: ["EntryLog", "GateCore"]),
         // Crash-consistency test helper and the 5M-row benchmark (docs/entry-log.md).
         .executableTarget(name: "entrylog-crash-writer", dependencies: ["EntryLog", "GateCore"]),
-        .executableTarget(name: "entrylog-bench", dependencies: ["EntryLog", "EntryLogCLI", "GateCore"]),
+        .executableTarget(name: "entrylog-bench", dependencies: ["EntryLog", "GateCore"]),
         .target(
             name: "GateConfig",
             dependencies: ["GateCore", "TOMLKit"]),

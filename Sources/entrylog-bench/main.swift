@@ -2,7 +2,6 @@
 // by default), then times the staff's queries and the durable insert rate. Build and run in release mode:
 //     swift run -c release entrylog-bench [--rows N] [--db PATH] [--reuse]
 import EntryLog
-import EntryLogCLI
 import Foundation
 import GateCore
 
