@@ -82,6 +82,8 @@ public final class ServiceReporter {
         metrics.occupancyLimit = status.occupancyLimit
         metrics.clockSynchronised = status.clockSynchronised
         metrics.fireAlarm = status.fireAlarm
+        metrics.trustKeyCount = status.trustKeys
+        metrics.nearestKeyExpiry = status.nearestKeyExpiry
         let inFault = Set(status.faults.map { String($0.prefix { $0 != ":" }) })
         for device in Set(GateMetrics.knownDevices).union(metrics.devicesInFault).union(inFault) {
             metrics.setFault(device: device, active: inFault.contains(device))

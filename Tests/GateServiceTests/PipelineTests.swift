@@ -29,6 +29,8 @@ final class TableVerifier: CodeVerifying {
     }
     func reloadTrustIfChanged(force: Bool) -> [String] { [] }
     func reconfigure(_ codes: GateConfiguration.Codes) {}
+    var trustKeyCount: Int { 1 }
+    var nearestKeyExpiry: EpochSeconds? { nil }
 }
 
 final class MemoryLog: EntryLogging {
