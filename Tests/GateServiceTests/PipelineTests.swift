@@ -48,7 +48,11 @@ final class MemoryLog: EntryLogging {
     func lastOccupancy() throws -> (occupancy: Int, time: EpochSeconds)? {
         rows.last.flatMap { row in row.occupancyAfter.map { ($0, row.time) } }
     }
-    func purge(olderThan: EpochSeconds, now: EpochSeconds, utcOffsetSeconds: Int) throws -> Int { 0 }
+    var purgeCutoffs: [EpochSeconds] = []
+    func purge(olderThan: EpochSeconds, now: EpochSeconds, utcOffsetSeconds: Int) throws -> Int {
+        purgeCutoffs.append(olderThan)
+        return 0
+    }
 }
 
 func greenVerdict(_ payload: String) -> CodeVerdict {
@@ -237,11 +241,21 @@ final class Harness {
         #expect(harness.pipeline.controller.state == .fault)
         #expect(harness.log.rows.contains { $0.event == "fault" && $0.detail?.hasPrefix("clock:") == true })
         #expect(harness.log.rows.allSatisfy { !$0.clockSynchronised }, "every row says the clock was not synchronised")
+        #expect(harness.log.purgeCutoffs.isEmpty, "no retention purge on a clock that may be years ahead")
         clock.synchronised = true
         let deadline = Date().addingTimeInterval(3)
         while Date() < deadline && harness.pipeline.controller.faults[.clock] != nil { harness.pipeline.step() }
         #expect(harness.pipeline.controller.state == .ready)
         #expect(harness.events.last == "recovered")
+    }
+
+    @Test func rowsOlderThanTheRetentionArePurged() throws {
+        let harness = try Harness(script: "blank 20\n", frames: [:]) { config in config.log.retentionDays = 7 }
+        try harness.start()
+        for _ in 0..<5 { harness.pipeline.step() }
+        let expected = Date().timeIntervalSince1970 - 7 * 86_400
+        #expect(harness.log.purgeCutoffs.count == 1, "purged at start, then hourly")
+        #expect(abs((harness.log.purgeCutoffs.first ?? 0) - expected) < 60)
     }
 
     @Test func theFireAlarmHoldsTheRelayUntilItClears() throws {
