@@ -187,6 +187,33 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         #expect(status.occupancyLimit == 60, "80 approved × 75 %")
     }
 
+    @Test func gatectlOpenAdmitsOnePersonInTheStaffMembersName() throws {
+        let folder = try makeVisitors()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("healthgate.toml")
+        // An empty entrance, so the only admission is the override.
+        try "blank 1000\n".write(to: folder.appendingPathComponent("scenario.txt"), atomically: true, encoding: .utf8)
+        let daemon = Process()
+        daemon.executableURL = Paths.binaries.appendingPathComponent("healthgated")
+        daemon.arguments = ["--config", config.path]
+        let out = Pipe()
+        daemon.standardOutput = out
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        Thread.sleep(forTimeInterval: 1.0)
+        let open = try run(Paths.binaries.appendingPathComponent("gatectl"), ["open", "--config", config.path, "--reason", "phone battery dead"])
+        #expect(open.status == 0, "gatectl open failed: \(open.stdout) \(open.stderr)")
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stdout.contains("gpio relay=1"))
+        let overrides = try EntryLogReader(path: folder.appendingPathComponent("entries.sqlite").path)
+            .entries(EntryFilter(decisions: [.override], limit: nil)).map(\.record)
+        let user = String(cString: getpwuid(getuid()).pointee.pw_name)
+        #expect(overrides.map(\.detail) == ["by \(user): phone battery dead"])
+    }
+
     @Test func aMalformedConfigStopsBeforeAnythingStarts() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hg-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
