@@ -48,20 +48,21 @@ let package = Package(
             dependencies: [
                 "GateCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),  // sqlite3_file_control (persistent WAL)
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // gatectl's log presentation: time expressions in the gate's zone, tables/TSV/JSON, labels (Foundation).
         .target(name: "EntryLogCLI", dependencies: ["EntryLog", "GateCore"]),
         // Crash-consistency test helper and the 5M-row benchmark (docs/entry-log.md).
         .executableTarget(name: "entrylog-crash-writer", dependencies: ["EntryLog", "GateCore"]),
-        .executableTarget(name: "entrylog-bench", dependencies: ["EntryLog", "EntryLogCLI", "GateCore"]),
+        .executableTarget(name: "entrylog-bench", dependencies: ["EntryLog", "GateCore"]),
         .target(
             name: "GateConfig",
-            dependencies: ["GateCore", "TOMLKit"]),
+            dependencies: ["GateCore", "GateHardware", "TOMLKit"]),
         // Demo, test and bench tooling: QR rendering, PGM/PNG images. Never linked into the daemon.
         .target(
             name: "GateTooling",
-            dependencies: ["HealthCode", "CQrencode", "CPng"]),
+            dependencies: ["HealthCode", "GateHardware", "CQrencode", "CPng"]),
         .target(
             name: "GateService",
             dependencies: [
@@ -90,7 +91,7 @@ let package = Package(
         .testTarget(name: "EntryLogTests", dependencies: ["EntryLog", "EntryLogCLI", "entrylog-crash-writer"]),
         .testTarget(name: "GateConfigTests", dependencies: ["GateConfig"]),
         .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateTooling"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "HealthCode", "EntryLog", "GateTooling"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "GateHardware", "HealthCode", "EntryLog", "GateTooling"]),
     ],
     swiftLanguageModes: [.v6]
 )

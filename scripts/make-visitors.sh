@@ -97,6 +97,14 @@ temperature 36.9
 frame frames/second.pgm 6
 temperature none
 blank 40
+say Staff override: the staff button admits a visitor whose phone died — logged as an override
+input staff_button
+blank 40
+say Fire alarm: the gate is held open until the alarm clears, whatever else happens
+input fire_alarm on
+blank 40
+input fire_alarm off
+blank 20
 SCENARIO
 
 cat > "$out/healthgate.toml" <<CONFIG

@@ -1,4 +1,5 @@
 import GateCore
+import GateHardware
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -140,7 +141,10 @@ public enum ConfigLoader {
             samples: r.int("board.thermometer.samples", default: 5, range: 1...31))
         var lines: [String: String] = [:]
         for function in BoardConfiguration.outputFunctions + BoardConfiguration.inputFunctions {
-            if let line = r.optionalString("board.gpio.lines.\(function)") { lines[function] = line }
+            guard let line = r.optionalString("board.gpio.lines.\(function)") else { continue }
+            // Checked here so a typo is reported with its file and line, not when the line is requested.
+            do { _ = try LineSpec.parse(line) } catch { r.fail("board.gpio.lines.\(function)", error.description) }
+            lines[function] = line
         }
         let gpio = BoardConfiguration.GPIO(
             debounceMilliseconds: r.int("board.gpio.debounce_ms", default: 20, range: 0...1000),

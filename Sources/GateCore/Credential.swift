@@ -71,8 +71,8 @@ public struct HealthCredential: Sendable, Equatable, Codable {
 
 /// The verifier's answer for one scanned payload.
 /// `reasons` is empty exactly when the code is authentic and inside its validity window.
-/// `credential` is present whenever the claims could be read, even for a refused code,
-/// so the log can say whose expired code it was.
+/// `credential` is present once the signature verified, even when the code is refused (expired,
+/// key usage…), so the log can say whose expired code it was; a forged code's claims never reach it.
 public struct CodeVerdict: Sendable, Equatable {
     public var format: CodeFormat
     public var credential: HealthCredential?

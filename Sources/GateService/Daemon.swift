@@ -39,6 +39,12 @@ public final class Daemon {
 
     /// Installs the signal handlers: SIGTERM/SIGINT stop, SIGHUP reloads.
     public static func installSignalHandlers() {
+        // A parent may have started us with these blocked (threads of many runtimes block signals,
+        // and children inherit the mask): a daemon that cannot be stopped must not happen.
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for number in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&handled, number) }
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
         signal(SIGTERM) { _ in receivedSignals.bitwiseOr(stopBit, ordering: .relaxed) }
         signal(SIGINT) { _ in receivedSignals.bitwiseOr(stopBit, ordering: .relaxed) }
         signal(SIGHUP) { _ in receivedSignals.bitwiseOr(reloadBit, ordering: .relaxed) }
@@ -75,7 +81,10 @@ public final class Daemon {
         }
         onStopping?()
         pipeline.shutdown()
-        writeStatus(force: true)
+        // The last word in the status file: gatectl status must not show a stopped gate as ready.
+        var final = pipeline.status(pid: getpid())
+        final.state = "stopped"
+        try? statusWriter.write(final)
     }
 
     private func reload() {

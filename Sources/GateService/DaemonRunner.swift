@@ -56,7 +56,12 @@ public enum BoardFactory {
                 io: SimulatedGateIO(board: board, path: "simulated-gpio", printer: { printLine($0) }),
                 simulation: board)
         case .linux:
-            throw GateDaemonRunner.StartError(description: "linux board drivers: not wired yet")
+            let settings = try LinuxBoardSettings(config)
+            return Board(
+                camera: V4L2Camera(settings: settings.camera),
+                scanner: scanner,
+                thermometer: MLX90614Thermometer(settings: settings.thermometer),
+                io: GpiodIO(settings: settings.gpio))
         }
     }
 }

@@ -137,10 +137,6 @@ public final class GatePipeline {
         run(.staffOverride(by: who, reason: reason))
     }
 
-    /// The trust store's size and earliest key expiry, for the metrics.
-    public var trustKeyCount: Int { verifier.keyCount }
-    public var nearestTrustKeyExpiry: EpochSeconds? { verifier.nearestKeyExpiry }
-
     /// True when a simulated board has played its whole scenario.
     public var scenarioFinished: Bool { board.simulation?.finished ?? false }
 
@@ -151,7 +147,8 @@ public final class GatePipeline {
             occupancyLimit: configuration.controller.rules.maximumOccupancy,
             faults: controller.faults.sorted { $0.key < $1.key }.map { "\($0.key.rawValue): \($0.value)" },
             clockSynchronised: now.synchronised, fireAlarm: controller.fireAlarm, lastDecision: controller.lastDecision,
-            startedAt: startedAt, updatedAt: now.now, framesProcessed: framesProcessed)
+            startedAt: startedAt, updatedAt: now.now, framesProcessed: framesProcessed,
+            trustKeys: verifier.trustKeyCount, nearestKeyExpiry: verifier.nearestKeyExpiry)
     }
 
     // MARK: - The path

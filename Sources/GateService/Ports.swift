@@ -9,8 +9,8 @@ public protocol CodeVerifying: AnyObject {
     func reloadTrustIfChanged(force: Bool) -> [String]
     /// Applies a reloaded `[codes]` section (trust directory, clock policy).
     func reconfigure(_ codes: GateConfiguration.Codes)
-    /// Keys in the trust store, and the earliest expiry among them (fleet metrics: keys about to expire).
-    var keyCount: Int { get }
+    /// Keys in the trust store and the earliest expiry among them (status and metrics).
+    var trustKeyCount: Int { get }
     var nearestKeyExpiry: EpochSeconds? { get }
 }
 

@@ -37,9 +37,9 @@ public final class ServiceReporter {
 
     /// Hooks itself into the daemon's lifecycle and the pipeline's observers.
     public func attach(to daemon: Daemon) {
-        daemon.onReady = { [self, unowned daemon] status in
+        daemon.onReady = { [self] status in
             metrics.startedAt = status.startedAt
-            update(status, daemon.pipeline)
+            update(status)
             notify { try notifier.ready(status: lastStatusLine) }
             sentStatusLine = lastStatusLine
             writeMetrics()
@@ -64,7 +64,7 @@ public final class ServiceReporter {
         }
         if now >= nextStatus {
             nextStatus = now + Self.statusInterval
-            update(daemon.pipeline.status(pid: getpid()), daemon.pipeline)
+            update(daemon.pipeline.status(pid: getpid()))
             if let line = lastStatusLine, line != sentStatusLine {
                 notify { try notifier.status(line) }
                 sentStatusLine = line
@@ -77,13 +77,13 @@ public final class ServiceReporter {
     }
 
     /// Gauges and the status line from the daemon's live status.
-    private func update(_ status: GateStatus, _ pipeline: GatePipeline) {
-        metrics.trustKeyCount = pipeline.trustKeyCount
-        metrics.nearestKeyExpiry = pipeline.nearestTrustKeyExpiry
+    private func update(_ status: GateStatus) {
         metrics.occupancy = status.occupancy
         metrics.occupancyLimit = status.occupancyLimit
         metrics.clockSynchronised = status.clockSynchronised
         metrics.fireAlarm = status.fireAlarm
+        metrics.trustKeyCount = status.trustKeys
+        metrics.nearestKeyExpiry = status.nearestKeyExpiry
         let inFault = Set(status.faults.map { String($0.prefix { $0 != ":" }) })
         for device in Set(GateMetrics.knownDevices).union(metrics.devicesInFault).union(inFault) {
             metrics.setFault(device: device, active: inFault.contains(device))

@@ -28,6 +28,6 @@ final class TrustStoreVerifier: CodeVerifying {
         verifier.configuration.unsyncedClockPolicy = codes.unsyncedClock
     }
 
-    var keyCount: Int { verifier.trustStore.keyCount }
+    var trustKeyCount: Int { verifier.trustStore.keyCount }
     var nearestKeyExpiry: EpochSeconds? { verifier.trustStore.nearestExpiry }
 }

@@ -1,3 +1,4 @@
+import GateHardware
 import CPng
 
 /// PNG → luma through libpng's simplified API (any colour type converted to 8-bit grey).

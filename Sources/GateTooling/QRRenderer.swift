@@ -1,3 +1,4 @@
+import GateHardware
 import CQrencode
 import Glibc
 

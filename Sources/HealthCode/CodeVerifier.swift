@@ -32,10 +32,15 @@ public struct CodeVerifier: Sendable {
         self.configuration = configuration
     }
 
+    /// The digest anti-passback and the log key a code by: hex SHA-256 of the payload bytes.
+    public static func fingerprint(of payload: [UInt8]) -> String {
+        Hex.encode(SHA256.hash(data: payload))
+    }
+
     /// Steps, in order (docs/codes.md, "Verification"): size → prefix → envelope → claims → kid
     /// lookup → signature → issuer binding / key usage → clock → validity window.
     public func verify(payload: [UInt8], clock: ClockReading) -> CodeVerdict {
-        let fingerprint = Hex.encode(SHA256.hash(data: payload))
+        let fingerprint = Self.fingerprint(of: payload)
         func refuse(_ format: CodeFormat, _ reason: Reason, keyID: String? = nil, _ detail: String) -> CodeVerdict {
             CodeVerdict(format: format, credential: nil, reasons: [reason], keyID: keyID, detail: detail, fingerprint: fingerprint)
         }
@@ -97,7 +102,7 @@ public struct CodeVerifier: Sendable {
         guard !candidates.isEmpty else {
             return refuse(format, .unknownIssuer, keyID: keyID, "kid \(keyID) is not in the trust store")
         }
-        guard let signer = candidates.first(where: { message.signature.isEmpty == false && $0.key.isValid(signature: message.signature, over: message.signedBytes, algorithm: algorithm) }) else {
+        guard let signer = candidates.first(where: { $0.key.isValid(signature: message.signature, over: message.signedBytes, algorithm: algorithm) }) else {
             return refuse(format, .badSignature, keyID: keyID, "signature does not verify with any of \(candidates.count) key(s) for kid \(keyID)")
         }
 
@@ -107,9 +112,9 @@ public struct CodeVerifier: Sendable {
         case .hg1(let region) where region != hg1Region:
             reasons.append(.keyUsage)
             notes.append("key is bound to region \(region), code claims \(hg1Region ?? "none")")
-        case .hc1(let allowed) where !allowed.contains(certificateType ?? .vaccination):
+        case .hc1(let allowed) where certificateType.map { !allowed.contains($0) } ?? false:
             reasons.append(.keyUsage)
-            notes.append("signer may not sign \(certificateType.map { "\($0)" } ?? "this") certificates")
+            notes.append("signer may not sign \(certificateType.map { "\($0)" } ?? "") certificates")
         default:
             break
         }

@@ -157,6 +157,17 @@ import Testing
         #expect(found.contains("test.toml: board.gpio.lines.buzzer: missing: a real board needs a line for every output"))
     }
 
+    @Test func aMistypedLineIsReportedWhereItIsWritten() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hg-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "[board.gpio.lines]\nrelay = \"GPIO17\"\ngreen = \"GPIO22\"\nyellow = \"GPIO27\"\nred = \"GPIO23\"\nbuzzer = \"GPIO24\"\n"
+            .write(to: directory.appendingPathComponent("b.toml"), atomically: true, encoding: .utf8)
+        let found = errors("[paths]\nboard_dir = \"\(directory.path)\"\n[board]\nprofile = \"b\"\n[board.gpio.lines]\nrelay = \"gpiochip0:x\"\n")
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("test.toml:6: board.gpio.lines.relay: ") == true)
+    }
+
     @Test func loadsTheShippedExample() throws {
         // The annotated example in the repository must always be valid with the repository's board profiles.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

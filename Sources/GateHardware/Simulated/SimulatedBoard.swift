@@ -12,7 +12,7 @@ import Glibc
 /// runs on the daemon's loop thread.
 public final class SimulatedBoard {
     public let scenario: Scenario
-    private var images: [String: GreyImage] = [:]
+    private var images: [String: LumaImage] = [:]
     private let width: Int
     private let height: Int
     /// A few noise frames cycled for "blank": an empty entrance is never perfectly still.
@@ -43,13 +43,13 @@ public final class SimulatedBoard {
                 throw DeviceError(device: .camera, path: path, operation: "load scenario frame", message: "cannot read the file")
             }
             do {
-                let image = try GreyImage(pgm: [UInt8](data))
+                let image = try PGM.decode([UInt8](data))
                 guard image.width == width, image.height == height else {
                     throw DeviceError(device: .camera, path: path, operation: "load scenario frame",
                                       message: "frame is \(image.width)x\(image.height), the camera is \(width)x\(height)")
                 }
                 images[path] = image
-            } catch let error as GreyImage.FormatError {
+            } catch let error as ImageError {
                 throw DeviceError(device: .camera, path: path, operation: "load scenario frame", message: error.description)
             } catch let error as DeviceError {
                 throw error

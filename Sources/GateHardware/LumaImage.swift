@@ -1,4 +1,5 @@
-/// An owned 8-bit luma image (tooling side; the daemon only ever borrows frames).
+/// An owned 8-bit luma image: the simulated camera's frames and the tooling's QR renderings.
+/// The daemon's real cameras only ever lend frames (`LumaFrame`).
 public struct LumaImage: Sendable, Equatable {
     public var width: Int
     public var height: Int

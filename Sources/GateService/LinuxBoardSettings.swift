@@ -1,0 +1,38 @@
+import GateConfig
+import GateHardware
+
+/// The real drivers' settings from the `[board]` section (profile plus overrides), for the daemon and
+/// `gatectl selftest`. Line strings are parsed here, so a bad one is reported before any device opens.
+public struct LinuxBoardSettings: Sendable, Equatable {
+    public var camera: CameraSettings
+    public var thermometer: ThermometerSettings
+    public var gpio: GPIOSettings
+
+    public init(_ board: BoardConfiguration, consumer: String = "healthgated") throws(LineSpecError) {
+        camera = CameraSettings(
+            device: board.camera.device, width: board.camera.width, height: board.camera.height, fps: board.camera.fps)
+        thermometer = ThermometerSettings(
+            bus: board.thermometer.bus, address: UInt8(clamping: board.thermometer.address),
+            pec: board.thermometer.pec, samples: board.thermometer.samples)
+        var outputs: [OutputLine: LineSpec] = [:]
+        var inputs: [InputLine: LineSpec] = [:]
+        for (function, text) in board.gpio.lines {
+            if let line = OutputLine(rawValue: function) {
+                outputs[line] = try LineSpec.parse(text)
+            } else if let line = InputLine(rawValue: function) {
+                inputs[line] = try LineSpec.parse(text)
+            }
+        }
+        gpio = GPIOSettings(
+            outputs: outputs, inputs: inputs, debounceMilliseconds: board.gpio.debounceMilliseconds,
+            fireAlarmNormallyClosed: board.gpio.fireAlarmNormallyClosed, consumer: consumer)
+    }
+}
+
+extension LinuxBoardSettings {
+    public init(camera: CameraSettings, thermometer: ThermometerSettings, gpio: GPIOSettings) {
+        self.camera = camera
+        self.thermometer = thermometer
+        self.gpio = gpio
+    }
+}
