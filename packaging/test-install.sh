@@ -5,13 +5,20 @@
 # score; then boots it under systemd in qemu (packaging/test-boot.sh: sandbox, readiness, watchdog,
 # reload, stop); then purge (the entry log kept, then deleted on request) and reinstall.
 # Usage: packaging/test-install.sh [healthgate_<version>_<arch>.deb]   (root; needs network to the Debian mirror)
+# Without a package it builds this tree's (make test, CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
 [ "$(id -u)" -eq 0 ] || { echo "test-install: must run as root (debootstrap, chroot)" >&2; exit 1; }
 
-deb=${1:-$(ls -t .build/deb/healthgate_*_"$(dpkg --print-architecture)".deb 2>/dev/null | head -n1)}
-[ -f "$deb" ] || { echo "test-install: no package; run make deb first, or pass its path" >&2; exit 1; }
+# Without an argument, test the package of this tree (build-deb.sh is incremental), never a stale one.
+if [ $# -eq 0 ]; then
+    packaging/build-deb.sh
+    deb=$(ls -t .build/deb/healthgate_*_"$(dpkg --print-architecture)".deb | head -n1)
+else
+    deb=$1
+fi
+[ -f "$deb" ] || { echo "test-install: no package at $deb" >&2; exit 1; }
 HEALTHGATE_DEPS_EXTRA="deb boot" scripts/install-deps.sh
 
 # The mirrors this machine's apt already uses (a CI machine may only reach those).
