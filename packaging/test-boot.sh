@@ -81,6 +81,8 @@ check "override counted in the metrics" grep -q "^healthgate_overrides_total 1$"
 check "systemctl reload" systemctl reload healthgated
 sleep 3
 check "reloaded in place" test "$(prop MainPID)" = "$pid" -a "$(systemctl is-active healthgated)" = active
+check "the sandbox lets the daemon read the clock state (adjtimex)" \
+    sh -c '! journalctl -u healthgated -b | grep -q "cannot read the kernel"'
 check "reload logged" sh -c 'journalctl -u healthgated -b | grep -q "configuration reloaded"'
 say "info exposure: $(systemd-analyze security healthgated 2>/dev/null | sed -n 's/.*Overall exposure level for healthgated.service: //p')"
 check "systemctl stop" systemctl stop healthgated
