@@ -214,12 +214,19 @@ public struct GateController: Sendable {
 
     private mutating func tick(clock: ClockReading) -> [GateCommand] {
         let now = clock.now
-        if var attempt = pending, let due = attempt.remeasureAt, now >= due {
+        // Deadlines are wall-clock times. If the clock steps back (NTP correcting a board that booted
+        // ahead), a deadline further away than it could ever be set is due now: otherwise the gate
+        // would stay deaf to codes for as long as the step.
+        func due(_ deadline: EpochSeconds, longest milliseconds: Int) -> Bool {
+            now >= deadline || deadline - now > Double(milliseconds) / 1000 + 1
+        }
+        let longestHold = max(settings.admittedHoldMilliseconds, settings.refusedHoldMilliseconds)
+        if var attempt = pending, let remeasureAt = attempt.remeasureAt, due(remeasureAt, longest: settings.remeasureDelayMilliseconds) {
             attempt.remeasureAt = nil
             pending = attempt
             return [.measureTemperature]
         }
-        if let until = holdUntil, now >= until, state == .admitted || state == .refused {
+        if let until = holdUntil, due(until, longest: longestHold), state == .admitted || state == .refused {
             holdUntil = nil
             state = faults.isEmpty ? .ready : .fault
             return [.indicate(idleSignal), .buzz(.silent)]

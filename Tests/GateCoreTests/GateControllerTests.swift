@@ -557,3 +557,33 @@ struct GateControllerTests {
         #expect(!opensRelay(commands))
     }
 }
+
+@Suite("Wall-clock steps")
+struct ClockStepTests {
+    @Test("a clock stepped back an hour during the admitted hold does not leave the gate deaf")
+    func holdEndsAfterABackwardStep() {
+        let gate = TestGate()
+        _ = gate.attempt()
+        #expect(gate.state == .admitted)
+        gate.clock.now -= 3600  // NTP corrects a board that booted an hour ahead
+        #expect(gate.tick(after: 10) == [.indicate(.ready), .buzz(.silent)])
+        #expect(gate.controller.acceptsCodes)
+    }
+
+    @Test("a re-measure due before a backward step still happens")
+    func remeasureAfterABackwardStep() {
+        let gate = TestGate()
+        _ = gate.send(.codePresented(Fixture.verdict(), replayed: false))
+        _ = gate.send(.temperature(.body(38.5)))
+        gate.clock.now -= 3600
+        #expect(gate.tick(after: 10) == [.measureTemperature])
+    }
+
+    @Test("a hold is not cut short by ordinary ticks")
+    func holdStillRunsItsLength() {
+        let gate = TestGate()
+        _ = gate.attempt()
+        #expect(gate.tick(after: 100).isEmpty)
+        #expect(gate.state == .admitted)
+    }
+}
