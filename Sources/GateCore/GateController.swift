@@ -184,9 +184,15 @@ public struct GateController: Sendable {
                 return [.indicate(.refused), .buzz(.refuse)]
             }
             // A refusal or an event without its row (or a buffered admission) still happens: re-issue what the
-            // daemon skipped.
+            // daemon skipped. An idle gate whose log just failed is in fault, whatever that batch showed.
             guard let index = lastBatch.firstIndex(of: .log(record)) else { return [] }
-            return Array(lastBatch[(index + 1)...])
+            var rest = Array(lastBatch[(index + 1)...])
+            if state == .ready {
+                state = .fault
+                rest = rest.map { $0 == .indicate(.ready) ? .indicate(.fault) : $0 }
+                if !rest.contains(.indicate(.fault)) { rest.append(.indicate(.fault)) }
+            }
+            return rest
 
         case .started(let detail):
             return [.log(eventRecord("start", clock: clock, detail: detail)), .holdRelay(false), .indicate(idleSignal)]
