@@ -92,6 +92,12 @@ public struct GateController: Sendable {
             if rules.contains(where: { $0.outcome == .fail }) {
                 return decide(PendingAttempt(verdict: verdict, rules: rules), admitted: false, clock: clock)
             }
+            if let fault = faults[.gpio] {
+                // An admission is a relay that opens: with the outputs failing it would be a row and no gate.
+                var attempt = PendingAttempt(verdict: verdict, rules: rules)
+                attempt.rules.append(RuleResult("outputs", .fail, .gpioFault))
+                return decide(attempt, admitted: false, clock: clock, detail: fault)
+            }
             if let fault = faults[.thermometer] {
                 // Never admit without a temperature: refuse at once rather than wait on a dead sensor.
                 var attempt = PendingAttempt(verdict: verdict, rules: rules)

@@ -27,6 +27,7 @@ public final class GatePipeline {
     private var cameraOpen = false
     private var cameraRetry = Backoff()
     private var thermometerRetry = Backoff()
+    private var gpioRetry = Backoff()
     private var nextHousekeeping: Double = 0
     private var nextOccupancyReset: EpochSeconds = 0
     private var nextPurge: EpochSeconds = 0
@@ -326,7 +327,10 @@ public final class GatePipeline {
     }
 
     private func deviceFailed(_ source: FaultSource, _ error: Error) {
+        // Once per fault: a broken output line fails on every loop turn.
+        guard controller.faults[source] == nil else { return }
         logger.error("device fault", metadata: ["device": "\(source.rawValue)", "error": "\(error)"])
+        if source == .gpio { gpioRetry.failed(now: SystemClock.monotonic()) }
         run(.deviceFault(source, "\(error)"))
     }
 
@@ -383,6 +387,18 @@ public final class GatePipeline {
         }
         if controller.faults[.log] != nil {
             retryLog()
+        }
+        if controller.faults[.gpio] != nil && gpioRetry.due(now: SystemClock.monotonic()) {
+            board.io.close()
+            do {
+                try board.io.open()
+                board.io.safeState()
+                gpioRetry.succeeded()
+                logger.notice("GPIO recovered", metadata: ["path": "\(board.io.path)"])
+                run(.deviceRecovered(.gpio))
+            } catch {
+                gpioRetry.failed(now: SystemClock.monotonic())
+            }
         }
 
         for problem in verifier.reloadTrustIfChanged(force: false) {

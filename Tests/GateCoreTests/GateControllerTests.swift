@@ -587,3 +587,21 @@ struct ClockStepTests {
         #expect(gate.state == .admitted)
     }
 }
+
+@Suite("Output faults")
+struct OutputFaultTests {
+    @Test("a code that passes every rule is refused while the outputs are in fault, and admitted after recovery")
+    func gpioFaultRefusesUntilRecovered() {
+        let gate = TestGate()
+        gate.send(.deviceFault(.gpio, "gpiochip0: GPIO17: request failed"))
+        #expect(gate.state == .fault)
+        let refused = gate.send(.codePresented(Fixture.verdict(), replayed: false))
+        guard case .log(let row)? = refused.first else { Issue.record("no row: \(refused)"); return }
+        #expect(row.decision == .refused && row.reasons == [.gpioFault])
+        #expect(!refused.contains(.pulseRelay(milliseconds: gate.controller.settings.relayPulseMilliseconds)))
+        gate.finishHold()
+        gate.send(.deviceRecovered(.gpio))
+        #expect(gate.state == .ready)
+        #expect(gate.attempt().contains(.pulseRelay(milliseconds: gate.controller.settings.relayPulseMilliseconds)))
+    }
+}
