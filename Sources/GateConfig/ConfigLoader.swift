@@ -106,7 +106,8 @@ public enum ConfigLoader {
             unsyncedClock: r.oneOf("codes.unsynced_clock", default: UnsyncedClockPolicy.refuse),
             replayWindowSeconds: r.int("codes.replay_window_s", default: 600, range: 0...86_400),
             presentationAbsenceMilliseconds: r.int("codes.presentation_absence_ms", default: 1500, range: 100...60_000),
-            assumeClockSynchronised: r.bool("codes.assume_clock_synchronised", default: false))
+            assumeClockSynchronised: r.bool("codes.assume_clock_synchronised", default: false),
+            maxHG1LifetimeSeconds: r.int("codes.max_hg1_lifetime_s", default: 900, range: 60...86_400))
 
         let log = GateConfiguration.Log(
             database: r.string("log.database", default: "/var/lib/healthgate/entries.sqlite"),

@@ -20,6 +20,8 @@ public struct GateConfiguration: Sendable, Equatable {
         /// Treat the clock as synchronised whatever the kernel says (a gate with a trusted RTC or GPS,
         /// or a demo machine without NTP). Off by default: validity is checked only against a synced clock.
         public var assumeClockSynchronised: Bool
+        /// Longest HG1 lifetime (exp − iat) accepted: screen codes are short-lived so screenshots go stale.
+        public var maxHG1LifetimeSeconds: Int
     }
 
     public struct Occupancy: Sendable, Equatable {

@@ -8,7 +8,8 @@ final class TrustStoreVerifier: CodeVerifying {
 
     init(codes: GateConfiguration.Codes) {
         verifier = CodeVerifier(trustStore: TrustStore(directory: codes.trustDirectory),
-                                configuration: VerifierConfiguration(unsyncedClockPolicy: codes.unsyncedClock))
+                                configuration: VerifierConfiguration(unsyncedClockPolicy: codes.unsyncedClock,
+                                                                     maxHG1Lifetime: Double(codes.maxHG1LifetimeSeconds)))
     }
 
     func verify(payload: [UInt8], clock: ClockReading) -> CodeVerdict {
@@ -26,6 +27,7 @@ final class TrustStoreVerifier: CodeVerifying {
             verifier = CodeVerifier(trustStore: TrustStore(directory: codes.trustDirectory), configuration: verifier.configuration)
         }
         verifier.configuration.unsyncedClockPolicy = codes.unsyncedClock
+        verifier.configuration.maxHG1Lifetime = Double(codes.maxHG1LifetimeSeconds)
     }
 
     var trustKeyCount: Int { verifier.trustStore.keyCount }

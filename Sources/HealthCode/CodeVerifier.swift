@@ -5,12 +5,13 @@ public struct VerifierConfiguration: Sendable {
     public var unsyncedClockPolicy: UnsyncedClockPolicy
     /// Accepted lead of `iat` over the gate's clock (phones and gates drift a little).
     public var clockSkewTolerance: Double
-    /// HG1 codes are screen codes: a longer lifetime than this is refused as unreadable.
+    /// HG1 codes are screen codes that go stale in minutes, so a screenshot is useless soon after:
+    /// a longer lifetime than this is refused as unreadable (`codes.max_hg1_lifetime_s`, default 15 min).
     public var maxHG1Lifetime: Double
     public var limits: HealthCodeLimits
 
     public init(unsyncedClockPolicy: UnsyncedClockPolicy = .refuse, clockSkewTolerance: Double = 60,
-                maxHG1Lifetime: Double = 86_400, limits: HealthCodeLimits = HealthCodeLimits()) {
+                maxHG1Lifetime: Double = 900, limits: HealthCodeLimits = HealthCodeLimits()) {
         self.unsyncedClockPolicy = unsyncedClockPolicy
         self.clockSkewTolerance = clockSkewTolerance
         self.maxHG1Lifetime = maxHG1Lifetime

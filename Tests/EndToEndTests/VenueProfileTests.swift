@@ -82,7 +82,7 @@ struct ProfileVisitor: Sendable {
             [codes]
             trust_dir = "\(folder.path)/trust"
             assume_clock_synchronised = true
-            presentation_absence_ms = 300
+            presentation_absence_ms = 1500
             [log]
             database = "\(folder.path)/entries.sqlite"
             [paths]
