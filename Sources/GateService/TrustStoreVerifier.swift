@@ -3,25 +3,26 @@ import GateCore
 import HealthCode
 
 /// HealthCode's verifier over a trust-store directory, as the pipeline's `CodeVerifying`.
-final class TrustStoreVerifier: CodeVerifying {
+/// Public for the benchmark, which runs the pipeline with the daemon's own parts.
+public final class TrustStoreVerifier: CodeVerifying {
     private var verifier: CodeVerifier
 
-    init(codes: GateConfiguration.Codes) {
+    public init(codes: GateConfiguration.Codes) {
         verifier = CodeVerifier(trustStore: TrustStore(directory: codes.trustDirectory),
                                 configuration: VerifierConfiguration(unsyncedClockPolicy: codes.unsyncedClock))
     }
 
-    func verify(payload: [UInt8], clock: ClockReading) -> CodeVerdict {
+    public func verify(payload: [UInt8], clock: ClockReading) -> CodeVerdict {
         verifier.verify(payload: payload, clock: clock)
     }
 
-    func reloadTrustIfChanged(force: Bool) -> [String] {
+    public func reloadTrustIfChanged(force: Bool) -> [String] {
         let store = verifier.trustStore
         if force { return store.reload().map(\.description) }
         return store.reloadIfChanged() ? store.problems.map(\.description) : []
     }
 
-    func reconfigure(_ codes: GateConfiguration.Codes) {
+    public func reconfigure(_ codes: GateConfiguration.Codes) {
         if codes.trustDirectory != verifier.trustStore.directory {
             verifier = CodeVerifier(trustStore: TrustStore(directory: codes.trustDirectory), configuration: verifier.configuration)
         }
