@@ -20,10 +20,27 @@ struct ResidentMemory {
     var json: [String: Any] { ["vm_rss_kb": rssKB, "vm_hwm_kb": peakKB] }
 }
 
+/// Where the resident memory of a process is: Rss summed per mapping (file, [heap], anonymous), largest first.
+func residentByMapping(pid: Int32) -> [(mapping: String, kB: Int)] {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/smaps", encoding: .utf8) else { return [] }
+    var totals: [String: Int] = [:]
+    var current = "[anonymous]"
+    for line in text.split(separator: "\n") {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        if let first = fields.first, first.contains("-"), first.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
+            current = fields.count >= 6 ? fields[5...].joined(separator: " ") : "[anonymous]"
+            if let slash = current.lastIndex(of: "/") { current = String(current[current.index(after: slash)...]) }
+        } else if fields.first == "Rss:", fields.count >= 2, let kB = Int(fields[1]) {
+            totals[current, default: 0] += kB
+        }
+    }
+    return totals.map { ($0.key, $0.value) }.sorted { $0.kB > $1.kB }
+}
+
 /// Runs the real `healthgated` on a looping simulated scenario and reads its memory when its status
 /// file says it has processed each of `checkpoints` frames.
 func measureDaemonMemory(binary: String, config: String, statusFile: String, checkpoints: [Int], timeout: Double) throws
-    -> [(frames: Int, memory: ResidentMemory, seconds: Double)] {
+    -> (samples: [(frames: Int, memory: ResidentMemory, seconds: Double)], mappings: [(mapping: String, kB: Int)]) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = ["--config", config, "--log-level", "info"]
@@ -50,5 +67,5 @@ func measureDaemonMemory(binary: String, config: String, statusFile: String, che
         results.append((frames, memory, monotonic() - started))
         remaining.removeFirst()
     }
-    return results
+    return (results, residentByMapping(pid: process.processIdentifier))
 }

@@ -54,19 +54,24 @@ func withFrame<R>(_ image: LumaImage, sequence: UInt64 = 0, _ body: (LumaFrame) 
 }
 
 /// Per-frame times of the raw baseline over the corpus (every frame, `passes` times).
-func measureBaseline(_ frames: [Corpus.Frame], passes: Int) -> (times: [Double], detected: Int) {
+/// `codesFound`: the codes found in at least one of their frames.
+func measureBaseline(_ frames: [Corpus.Frame], passes: Int) -> (times: [Double], detected: Int, codesFound: Set<Int>) {
     let zbar = RawZbar()
     var times: [Double] = []
     var detected = 0
+    var codesFound = Set<Int>()
     for pass in 0..<passes {
         for frame in frames {
             let started = monotonic()
             let found = zbar.scan(frame.image, expecting: frame.payload)
             times.append(monotonic() - started)
-            if pass == 0 && found { detected += 1 }
+            if pass == 0 && found {
+                detected += 1
+                if let code = frame.code { codesFound.insert(code) }
+            }
         }
     }
-    return (times, detected)
+    return (times, detected, codesFound)
 }
 
 // MARK: - Camera order

@@ -64,7 +64,7 @@ let stage = try measureScannerStage(order, rounds: 3)
 let firstSight = try measureFirstSight(corpus.codeFrames, passes: passes)
 let firstSightEmpty = try measureFirstSight(corpus.emptyFrames, passes: passes)
 
-step("pipeline on the simulated board (\(order.slots.count) frames at 100 fps, SQLite entry log)")
+step("pipeline on the simulated board (\(order.slots.count) frames at 30 fps, SQLite entry log)")
 try writeScenario(order, corpusFolder: out + "/corpus", to: work + "/scenario.txt", temperature: 36.6)
 func configuration(scenario: String, fps: Int, atEnd: String, folder: String) throws -> GateConfiguration {
     try ConfigLoader.parse(text: """
@@ -93,7 +93,7 @@ func configuration(scenario: String, fps: Int, atEnd: String, folder: String) th
         at_end = "\(atEnd)"
         """, file: "bench.toml")
 }
-let pipelineConfig = try configuration(scenario: work + "/scenario.txt", fps: 100, atEnd: "stop", folder: work)
+let pipelineConfig = try configuration(scenario: work + "/scenario.txt", fps: 30, atEnd: "stop", folder: work)
 // The daemon's own log handler at its default level; its lines go to /dev/null, not the table.
 LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: .info) }
 let savedStderr = dup(2)
@@ -136,6 +136,7 @@ let throughput: [(String, Double)] = [
 var daemonMemory: [(frames: Int, memory: ResidentMemory, seconds: Double)] = []
 var daemonNote = ""
 var simulatedFramesKB = 0
+var daemonMappings: [(mapping: String, kB: Int)] = []
 if !daemonCheckpoints.isEmpty {
     step("healthgated on a looping scenario at 1000 fps until \(daemonCheckpoints.map(String.init).joined(separator: ", ")) frames")
     let folder = work + "/daemon"
@@ -176,7 +177,7 @@ if !daemonCheckpoints.isEmpty {
         """
     try text.write(toFile: folder + "/healthgate.toml", atomically: true, encoding: .utf8)
     if FileManager.default.isExecutableFile(atPath: daemonBinary) {
-        daemonMemory = try measureDaemonMemory(binary: daemonBinary, config: folder + "/healthgate.toml", statusFile: folder + "/status.json",
+        (daemonMemory, daemonMappings) = try measureDaemonMemory(binary: daemonBinary, config: folder + "/healthgate.toml", statusFile: folder + "/status.json",
                                                checkpoints: daemonCheckpoints, timeout: 600)
     } else {
         daemonNote = "healthgated not found at \(daemonBinary)"
@@ -191,7 +192,8 @@ let codeFrameCount = corpus.codeFrames.count
 let heldCodeFrames = order.slots.filter { $0.presentation != nil }.count
 let rows: [Row] = [
     Row(stage: "raw zbar (baseline)", frames: "code", time: baselineCodeSummary,
-        detection: rate(baselineCode.detected, codeFrameCount), detectionNote: "\(codeFrameCount) corpus code frames",
+        detection: rate(baselineCode.detected, codeFrameCount),
+        detectionNote: "\(codeFrameCount) corpus code frames; codes found in at least one frame \(baselineCode.codesFound.count)/\(payloads.count)",
         allocationsPerFrame: nil, baseline: baselineCodeSummary),
     Row(stage: "raw zbar (baseline)", frames: "empty", time: baselineEmptySummary, detection: nil, detectionNote: "",
         allocationsPerFrame: nil, baseline: baselineEmptySummary),
@@ -239,7 +241,10 @@ for sample in daemonMemory {
     print("healthgated after \(sample.frames) frames (\(format(sample.seconds, 0)) s): VmRSS \(format(Double(sample.memory.rssKB) / 1024, 1)) MB, " +
           "VmHWM \(format(Double(sample.memory.peakKB) / 1024, 1)) MB")
 }
-if !daemonMemory.isEmpty { print("  of which the simulated board's frames held in memory: \(format(Double(simulatedFramesKB) / 1024, 1)) MB") }
+if !daemonMemory.isEmpty {
+    print("  of which the simulated board's frames held in memory: \(format(Double(simulatedFramesKB) / 1024, 1)) MB")
+    print("  resident by mapping at the end: " + daemonMappings.prefix(10).map { "\($0.mapping) \(format(Double($0.kB) / 1024, 1))" }.joined(separator: ", ") + " (MB)")
+}
 if !daemonNote.isEmpty { print("healthgated memory: not measured (\(daemonNote))") }
 
 var json: [String: Any] = [
@@ -250,6 +255,7 @@ var json: [String: Any] = [
     "frame_to_relay": latency.json,
     "verifications_per_second": Dictionary(uniqueKeysWithValues: throughput.map { ($0.0, $0.1) }),
     "healthgated_simulated_frames_kb": simulatedFramesKB,
+    "healthgated_resident_by_mapping_kb": Dictionary(daemonMappings.map { ($0.mapping, $0.kB) }, uniquingKeysWith: +),
     "healthgated_memory": daemonMemory.map { ["frames": $0.frames, "seconds": $0.seconds].merging($0.memory.json) { $1 } },
 ]
 if !daemonNote.isEmpty { json["healthgated_memory_note"] = daemonNote }
