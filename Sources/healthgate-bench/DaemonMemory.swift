@@ -7,7 +7,7 @@ struct ResidentMemory {
     var peakKB: Int
 
     init?(pid: Int32) {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        guard let text = readProcFile("/proc/\(pid)/status") else { return nil }
         func field(_ name: String) -> Int? {
             guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
             return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
@@ -20,9 +20,24 @@ struct ResidentMemory {
     var json: [String: Any] { ["vm_rss_kb": rssKB, "vm_hwm_kb": peakKB] }
 }
 
+/// A /proc file read to its end (they report a size of 0, so read until read(2) returns 0).
+func readProcFile(_ path: String) -> String? {
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count <= 0 { break }
+        bytes += chunk[0..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
 /// Where the resident memory of a process is: Rss summed per mapping (file, [heap], anonymous), largest first.
 func residentByMapping(pid: Int32) -> [(mapping: String, kB: Int)] {
-    guard let text = try? String(contentsOfFile: "/proc/\(pid)/smaps", encoding: .utf8) else { return [] }
+    guard let text = readProcFile("/proc/\(pid)/smaps") else { return [] }
     var totals: [String: Int] = [:]
     var current = "[anonymous]"
     for line in text.split(separator: "\n") {

@@ -87,10 +87,10 @@ struct CameraOrder {
     var slots: [Slot] = []
     var presentations = 0
 
-    init(_ corpus: Corpus, holdFrames: Int, gapFrames: Int) {
+    init(_ corpus: Corpus, holdFrames: Int, gapFrames: Int, rounds: Int = 1) {
         var empty = 0
         let codes = Dictionary(grouping: corpus.codeFrames, by: { $0.code ?? -1 }).sorted { $0.key < $1.key }
-        for (_, variants) in codes {
+        for (_, variants) in Array(repeating: codes, count: rounds).joined() {
             for index in 0..<holdFrames { slots.append(Slot(frame: variants[index % variants.count], presentation: presentations)) }
             presentations += 1
             for _ in 0..<gapFrames {
@@ -188,6 +188,9 @@ final class TimingIO: GateIO {
     private let camera: TimingCamera
     var path: String { inner.path }
     var frameToRelay: [Double] = []
+    var scanBeforeRelay: [Double] = []
+    /// The current frame's scan time (the pipeline's `onFrameScanned`).
+    var lastScan = 0.0
 
     init(_ inner: SimulatedGateIO, camera: TimingCamera) {
         self.inner = inner
@@ -195,7 +198,10 @@ final class TimingIO: GateIO {
     }
 
     func set(_ line: OutputLine, _ active: Bool) throws(DeviceError) {
-        if line == .relay && active, let delivered = camera.deliveredAt { frameToRelay.append(monotonic() - delivered) }
+        if line == .relay && active, let delivered = camera.deliveredAt {
+            frameToRelay.append(monotonic() - delivered)
+            scanBeforeRelay.append(lastScan)
+        }
         try inner.set(line, active)
     }
 
@@ -211,6 +217,9 @@ struct PipelineResult {
     var decisions = 0
     var admitted = 0
     var frameToRelay: [Double] = []
+    /// Scan time of the frame that opened the relay, and code-to-decision time (verify, controller, log commit, relay).
+    var scanBeforeRelay: [Double] = []
+    var decisionTimes: [Double] = []
 }
 
 /// Writes the camera order as a scenario of the simulated board (over the corpus PGM files).
@@ -245,6 +254,8 @@ func measurePipeline(_ order: CameraOrder, configuration: GateConfiguration, log
         result.decisions += 1
         if record.decision == .admitted { result.admitted += 1 }
     }
+    pipeline.onFrameScanned = { io.lastScan = $0 }
+    pipeline.onDecisionLatency = { result.decisionTimes.append($0) }
     pipeline.start()
     let deadline = monotonic() + Double(order.slots.count) / Double(simulated.fps) * 3 + 30
     while monotonic() < deadline {
@@ -266,6 +277,7 @@ func measurePipeline(_ order: CameraOrder, configuration: GateConfiguration, log
     }
     pipeline.shutdown()
     result.frameToRelay = io.frameToRelay
+    result.scanBeforeRelay = io.scanBeforeRelay
     return result
 }
 
