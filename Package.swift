@@ -48,13 +48,14 @@ let package = Package(
             dependencies: [
                 "GateCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),  // sqlite3_file_control (persistent WAL)
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // gatectl's log presentation: time expressions in the gate's zone, tables/TSV/JSON, labels (Foundation).
         .target(name: "EntryLogCLI", dependencies: ["EntryLog", "GateCore"]),
         // Crash-consistency test helper and the 5M-row benchmark (docs/entry-log.md).
         .executableTarget(name: "entrylog-crash-writer", dependencies: ["EntryLog", "GateCore"]),
-        .executableTarget(name: "entrylog-bench", dependencies: ["EntryLog", "EntryLogCLI", "GateCore"]),
+        .executableTarget(name: "entrylog-bench", dependencies: ["EntryLog", "GateCore"]),
         .target(
             name: "GateConfig",
             dependencies: ["GateCore", "GateHardware", "TOMLKit"]),

@@ -2,16 +2,24 @@
 # Installs the healthgate .deb into a clean Debian 12 root (debootstrap, no systemd running, as in an
 # image build) and checks what an integrator relies on: the user and groups, the files, the enabled
 # service, a unit systemd accepts, binaries that run with only the declared dependencies, the exposure
-# score; then purge (the entry log kept, then deleted on request) and reinstall.
+# score; then boots it under systemd in qemu (packaging/test-boot.sh: sandbox, readiness, watchdog,
+# reload, stop); then purge (the entry log kept, then deleted on request) and reinstall.
 # Usage: packaging/test-install.sh [healthgate_<version>_<arch>.deb]   (root; needs network to the Debian mirror)
+# Without a package it builds this tree's (make test, CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
 [ "$(id -u)" -eq 0 ] || { echo "test-install: must run as root (debootstrap, chroot)" >&2; exit 1; }
 
-deb=${1:-$(ls -t .build/deb/healthgate_*_"$(dpkg --print-architecture)".deb 2>/dev/null | head -n1)}
-[ -f "$deb" ] || { echo "test-install: no package; run make deb first, or pass its path" >&2; exit 1; }
-HEALTHGATE_DEPS_EXTRA=deb scripts/install-deps.sh
+# Without an argument, test the package of this tree (build-deb.sh is incremental), never a stale one.
+if [ $# -eq 0 ]; then
+    packaging/build-deb.sh
+    deb=$(ls -t .build/deb/healthgate_*_"$(dpkg --print-architecture)".deb | head -n1)
+else
+    deb=$1
+fi
+[ -f "$deb" ] || { echo "test-install: no package at $deb" >&2; exit 1; }
+HEALTHGATE_DEPS_EXTRA="deb boot" scripts/install-deps.sh
 
 # The mirrors this machine's apt already uses (a CI machine may only reach those).
 uris() { grep -h -E '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null |
@@ -64,7 +72,7 @@ echo "   $((SECONDS - phase)) s"
 echo "== installed"
 check "user healthgate exists" in_root getent passwd healthgate
 check "group gate-staff exists" in_root getent group gate-staff
-for group in gpio i2c video; do
+for group in gpio i2c video gate-staff; do
     check "healthgate is in $group" sh -c "chroot '$root' id -nG healthgate | tr ' ' '\n' | grep -qx $group"
 done
 for file in /usr/bin/healthgated /usr/bin/gatectl /lib/systemd/system/healthgated.service \
@@ -73,7 +81,8 @@ for file in /usr/bin/healthgated /usr/bin/gatectl /lib/systemd/system/healthgate
     check "$file" test -s "$root$file"
 done
 check "trust store directory" test -d "$root/etc/healthgate/trust"
-if dpkg-deb -c "$deb" | grep -q 'lib/udev/rules.d/99-healthgate.rules'; then
+contents=$(dpkg-deb -c "$deb")   # listed once: grep -q on a pipe would cut dpkg-deb off (SIGPIPE)
+if grep -q 'lib/udev/rules.d/99-healthgate.rules' <<<"$contents"; then
     check "udev rules" test -s "$root/lib/udev/rules.d/99-healthgate.rules"
 fi
 check "config is a conffile" sh -c "chroot '$root' dpkg-query -W -f='\${Conffiles}' healthgate | grep -q /etc/healthgate/healthgate.toml"
@@ -85,6 +94,13 @@ check "systemctl is-enabled healthgated" in_root systemctl is-enabled healthgate
 check "systemd-analyze verify accepts the unit" in_root systemd-analyze verify /lib/systemd/system/healthgated.service
 (in_root systemd-analyze verify /lib/systemd/system/healthgated.service 2>&1 || true) | sed "s/^/        /"
 check "healthgated --help runs with only the declared dependencies" in_root healthgated --help
+if grep -q 'usr/share/healthgate/board/.*\.toml' <<<"$contents"; then
+    check "the shipped configuration is valid (healthgated --check-config)" \
+        in_root healthgated --check-config /etc/healthgate/healthgate.toml
+    in_root healthgated --check-config /etc/healthgate/healthgate.toml 2>&1 | sed 's/^/        /' || true
+else
+    echo "  (no board profiles in the package: the shipped configuration cannot be checked)"
+fi
 check "gatectl --help runs" in_root gatectl --help
 check "no library missing" sh -c "! chroot '$root' ldd /usr/bin/healthgated /usr/bin/gatectl | grep -q 'not found'"
 
@@ -92,6 +108,15 @@ score=$(in_root systemd-analyze security --offline=true /lib/systemd/system/heal
         sed -n 's/.*Overall exposure level for healthgated.service: \([0-9.]*\).*/\1/p')
 echo "  exposure score: ${score:-unknown} (systemd $(in_root systemctl --version | sed -n '1s/systemd \([0-9]*\).*/\1/p'))"
 check "exposure score <= 1.0" awk -v s="${score:-99}" 'BEGIN { exit !(s <= 1.0) }'
+
+echo "== boot under systemd (qemu): the service in its sandbox"
+phase=$SECONDS
+for m in dev/pts dev proc sys; do umount "$root/$m"; done
+packaging/test-boot.sh "$root" | tee "$work/boot.log" || true
+read -r boot_passed boot_failed < <(sed -n 's/^boot: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$work/boot.log")
+passed=$((passed + ${boot_passed:-0})); failed=$((failed + ${boot_failed:-1}))
+mount -t proc proc "$root/proc"; mount -t sysfs sysfs "$root/sys"; mount --bind /dev "$root/dev"; mount --bind /dev/pts "$root/dev/pts"
+echo "   $((SECONDS - phase)) s"
 
 echo "== purge keeps the entry log"
 printf 'log' > "$root/var/lib/healthgate/entries.sqlite"

@@ -21,7 +21,13 @@ sleep 0.2
 
 echo
 echo "==> gatectl log (what venue staff see over SSH)"
-"$bin/gatectl" log --db "$out/entries.sqlite" --limit 100
+"$bin/gatectl" log --config "$out/healthgate.toml" --limit 100
+echo
+echo "==> gatectl stats (per hour)"
+"$bin/gatectl" stats --config "$out/healthgate.toml"
 echo
 echo "==> gatectl verify (the hash chain)"
-"$bin/gatectl" verify --db "$out/entries.sqlite"
+"$bin/gatectl" verify --config "$out/healthgate.toml"
+echo
+echo "The run's files are in $out/: entries.sqlite (the log), healthgated.log (the daemon's full log),"
+echo "healthgate.prom (metrics), frames/ (the QR frames and payloads). Try: $bin/gatectl --help"

@@ -9,6 +9,8 @@ for group in ${HEALTHGATE_DEPS_EXTRA:-}; do
     case "$group" in
         # packaging/build-deb.sh (shlibdeps, man pages) and packaging/test-install.sh (a Debian root).
         deb) pkgs+=(dpkg-dev help2man debootstrap) ;;
+        # packaging/test-boot.sh: boots the installed root under systemd (x86_64 guest).
+        boot) pkgs+=(qemu-system-x86 linux-image-amd64 e2fsprogs) ;;
         *) echo "error: unknown HEALTHGATE_DEPS_EXTRA group: $group" >&2; exit 2 ;;
     esac
 done

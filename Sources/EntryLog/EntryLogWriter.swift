@@ -5,6 +5,7 @@ import Foundation
 #endif
 import GateCore
 import GRDB
+import GRDBSQLite
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,8 +28,11 @@ public final class EntryLogWriter: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // A checkpoint must not truncate the WAL while a staff reader still uses it; SQLite handles that.
-            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Keep the -wal and -shm files when the daemon stops: staff open the log read-only and cannot
+            // create them in the service's directory, so without them a stopped daemon's log could not be read.
+            var persist: Int32 = 1
+            let status = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
+            guard status == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: status)) }
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)

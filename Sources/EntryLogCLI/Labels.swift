@@ -18,7 +18,7 @@ public enum Label: String, CaseIterable, Sendable {
     case natAge, doses, temperature, remeasured, occupancy, clockSynced, fingerprint, rules, detail
     case period, attempts, admitted, refused, overrides, fevers, vaccinationPrompts, peakOccupancy, faults, refusedByReason
     case near, gapMinutes, companions, subjectAttempts
-    case state, pid, occupancyLimit, fireAlarm, lastDecision, startedAt, updatedAt, uptime, frames
+    case state, pid, occupancyLimit, fireAlarm, lastDecision, startedAt, updatedAt, uptime, frames, trustKeys
     case rowsChecked, chainValid, chainBroken, headHash, startsAfter, events, unsynchronisedClock, firstSeq, lastSeq, lastHash
 
     public func text(_ language: Language) -> String {
@@ -75,6 +75,7 @@ public enum Label: String, CaseIterable, Sendable {
         case .updatedAt: "updated"
         case .uptime: "uptime"
         case .frames: "frames processed"
+        case .trustKeys: "trust keys"
         case .rowsChecked: "rows checked"
         case .chainValid: "chain intact"
         case .chainBroken: "CHAIN BROKEN"
@@ -135,6 +136,7 @@ public enum Label: String, CaseIterable, Sendable {
         case .updatedAt: "更新时间"
         case .uptime: "运行时长"
         case .frames: "已处理帧数"
+        case .trustKeys: "信任密钥"
         case .rowsChecked: "已校验记录"
         case .chainValid: "哈希链完整"
         case .chainBroken: "哈希链被破坏"

@@ -25,10 +25,13 @@ public struct GateStatus: Sendable, Equatable, Codable {
     public var startedAt: EpochSeconds
     public var updatedAt: EpochSeconds
     public var framesProcessed: UInt64
+    /// Keys and certificates in the trust store, and the earliest expiry among them.
+    public var trustKeys: Int
+    public var nearestKeyExpiry: EpochSeconds?
 
     public init(gateID: String, pid: Int32, state: String, occupancy: Int, occupancyLimit: Int?, faults: [String],
                 clockSynchronised: Bool, fireAlarm: Bool, lastDecision: LastDecision?, startedAt: EpochSeconds,
-                updatedAt: EpochSeconds, framesProcessed: UInt64) {
+                updatedAt: EpochSeconds, framesProcessed: UInt64, trustKeys: Int = 0, nearestKeyExpiry: EpochSeconds? = nil) {
         self.gateID = gateID
         self.pid = pid
         self.state = state
@@ -41,5 +44,7 @@ public struct GateStatus: Sendable, Equatable, Codable {
         self.startedAt = startedAt
         self.updatedAt = updatedAt
         self.framesProcessed = framesProcessed
+        self.trustKeys = trustKeys
+        self.nearestKeyExpiry = nearestKeyExpiry
     }
 }

@@ -81,13 +81,16 @@ public final class GpiodIO: GateIO {
                 let held = try request(spec, role: line.rawValue) { handle, flags in
                     gpiod_line_request_both_edges_events_flags(handle, settings.consumer, flags)
                 }
-                // Stored before reading, so a failure below still releases it in close().
+                let level: Bool
+                do {
+                    level = try lineLevel(held)
+                } catch {
+                    release(held)
+                    throw error
+                }
                 inputs[line] = WatchedInput(
                     held: held, eventFD: gpiod_line_event_get_fd(held.line),
-                    debouncer: Debouncer(intervalMilliseconds: settings.debounceMilliseconds, initial: false))
-                let level = try lineLevel(held)
-                inputs[line]?.debouncer = Debouncer(
-                    intervalMilliseconds: settings.debounceMilliseconds, initial: level)
+                    debouncer: Debouncer(intervalMilliseconds: settings.debounceMilliseconds, initial: level))
             }
         } catch {
             close()

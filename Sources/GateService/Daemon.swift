@@ -81,7 +81,10 @@ public final class Daemon {
         }
         onStopping?()
         pipeline.shutdown()
-        writeStatus(force: true)
+        // The last word in the status file: gatectl status must not show a stopped gate as ready.
+        var final = pipeline.status(pid: getpid())
+        final.state = "stopped"
+        try? statusWriter.write(final)
     }
 
     private func reload() {

@@ -1,3 +1,4 @@
+import CLinux
 import EntryLog
 import GateConfig
 import GateCore
@@ -27,6 +28,12 @@ public enum GateDaemonRunner {
         }
         let verifier = TrustStoreVerifier(codes: configuration.codes)
         let clock = SystemClock(assumeSynchronised: configuration.codes.assumeClockSynchronised)
+        let clockState = hg_clock_synchronised()
+        if clockState < 0 {
+            // Not "unsynchronised" but "cannot tell": a sandbox that blocks adjtimex (ProtectClock=).
+            logger.error("cannot read the kernel's clock state; codes are checked as on an unsynchronised clock",
+                         metadata: ["errno": "\(-clockState)", "call": "adjtimex"])
+        }
         let pipeline = GatePipeline(configuration: configuration, board: board, verifier: verifier, log: log,
                                     clock: clock, logger: logger)
         let daemon = Daemon(configuration: configuration, configPath: configPath, pipeline: pipeline, logger: logger,

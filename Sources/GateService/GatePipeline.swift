@@ -147,7 +147,8 @@ public final class GatePipeline {
             occupancyLimit: configuration.controller.rules.maximumOccupancy,
             faults: controller.faults.sorted { $0.key < $1.key }.map { "\($0.key.rawValue): \($0.value)" },
             clockSynchronised: now.synchronised, fireAlarm: controller.fireAlarm, lastDecision: controller.lastDecision,
-            startedAt: startedAt, updatedAt: now.now, framesProcessed: framesProcessed)
+            startedAt: startedAt, updatedAt: now.now, framesProcessed: framesProcessed,
+            trustKeys: verifier.trustKeyCount, nearestKeyExpiry: verifier.nearestKeyExpiry)
     }
 
     // MARK: - The path

@@ -9,6 +9,9 @@ public protocol CodeVerifying: AnyObject {
     func reloadTrustIfChanged(force: Bool) -> [String]
     /// Applies a reloaded `[codes]` section (trust directory, clock policy).
     func reconfigure(_ codes: GateConfiguration.Codes)
+    /// Keys in the trust store and the earliest expiry among them (status and metrics).
+    var trustKeyCount: Int { get }
+    var nearestKeyExpiry: EpochSeconds? { get }
 }
 
 /// What the pipeline needs from the entry log (EntryLog's writer conforms).

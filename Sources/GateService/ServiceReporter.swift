@@ -15,7 +15,7 @@ public final class ServiceReporter {
 
     private let notifier: SystemdNotifier
     private var pacer: WatchdogPacer?
-    private let writer: MetricsTextfileWriter?
+    private let writer: AtomicTextFile?
     private let logger: Logger
     public private(set) var metrics: GateMetrics
     private var lastStatusLine: String?
@@ -29,7 +29,7 @@ public final class ServiceReporter {
     public init(configuration: GateConfiguration, notifier: SystemdNotifier = .fromProcessEnvironment(), logger: Logger) {
         self.notifier = notifier
         pacer = WatchdogPacer(interval: notifier.watchdogInterval)
-        writer = configuration.paths.metricsFile.map { MetricsTextfileWriter(path: $0) }
+        writer = configuration.paths.metricsFile.map { AtomicTextFile(path: $0) }
         self.logger = logger
         metrics = GateMetrics(gateID: configuration.gate.id, version: healthgateVersion, startedAt: 0)
         metrics.occupancyLimit = configuration.controller.rules.maximumOccupancy
@@ -82,6 +82,8 @@ public final class ServiceReporter {
         metrics.occupancyLimit = status.occupancyLimit
         metrics.clockSynchronised = status.clockSynchronised
         metrics.fireAlarm = status.fireAlarm
+        metrics.trustKeyCount = status.trustKeys
+        metrics.nearestKeyExpiry = status.nearestKeyExpiry
         let inFault = Set(status.faults.map { String($0.prefix { $0 != ":" }) })
         for device in Set(GateMetrics.knownDevices).union(metrics.devicesInFault).union(inFault) {
             metrics.setFault(device: device, active: inFault.contains(device))

@@ -29,6 +29,6 @@ public final class TrustStoreVerifier: CodeVerifying {
         verifier.configuration.unsyncedClockPolicy = codes.unsyncedClock
     }
 
-    var keyCount: Int { verifier.trustStore.keyCount }
+    var trustKeyCount: Int { verifier.trustStore.keyCount }
     var nearestKeyExpiry: EpochSeconds? { verifier.trustStore.nearestExpiry }
 }

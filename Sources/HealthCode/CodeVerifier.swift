@@ -32,10 +32,15 @@ public struct CodeVerifier: Sendable {
         self.configuration = configuration
     }
 
+    /// The digest anti-passback and the log key a code by: hex SHA-256 of the payload bytes.
+    public static func fingerprint(of payload: [UInt8]) -> String {
+        Hex.encode(SHA256.hash(data: payload))
+    }
+
     /// Steps, in order (docs/codes.md, "Verification"): size → prefix → envelope → claims → kid
     /// lookup → signature → issuer binding / key usage → clock → validity window.
     public func verify(payload: [UInt8], clock: ClockReading) -> CodeVerdict {
-        let fingerprint = Hex.encode(SHA256.hash(data: payload))
+        let fingerprint = Self.fingerprint(of: payload)
         func refuse(_ format: CodeFormat, _ reason: Reason, keyID: String? = nil, _ detail: String) -> CodeVerdict {
             CodeVerdict(format: format, credential: nil, reasons: [reason], keyID: keyID, detail: detail, fingerprint: fingerprint)
         }

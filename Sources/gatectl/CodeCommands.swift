@@ -233,14 +233,7 @@ struct CodeIssueCommand: ParsableCommand {
     var lastDose: String?
     @Flag(help: "Arrived from outside the province within 14 days.")
     var outsideProvince = false
-    @Option(help: "Write the payload to this file instead of stdout.")
-    var outPayload: String?
-    @Option(help: "Write a QR image (PGM, P5) of the payload.")
-    var outImage: String?
-    @Option(help: "Image size WIDTHxHEIGHT.")
-    var frame = "640x480"
-    @Option(help: "Pixels per QR module in the image.")
-    var moduleSize = 4.0
+    @OptionGroup var output: PayloadOutputOptions
 
     func run() throws {
         guard let keyText = try? String(contentsOfFile: key, encoding: .utf8) else { throw fail("cannot read \(key)") }
@@ -270,12 +263,7 @@ struct CodeIssueCommand: ParsableCommand {
         }
         let payload: String
         do { payload = try issuerKey.sign(claims) } catch { throw fail("signing failed: \(error)") }
-        if let outPayload {
-            do { try payload.write(toFile: outPayload, atomically: true, encoding: .utf8) } catch { throw fail("cannot write \(outPayload)") }
-        } else {
-            print(payload)
-        }
-        if let outImage { try writeImage(payload, to: outImage) }
+        try output.write(payload)
     }
 
     func subjectBytes() -> [UInt8] {
@@ -283,7 +271,4 @@ struct CodeIssueCommand: ParsableCommand {
         return HG1Claims.subjectID(from: subject)
     }
 
-    func writeImage(_ payload: String, to path: String) throws {
-        try writeQRImage(payload, to: path, frame: frame, moduleSize: moduleSize)
-    }
 }

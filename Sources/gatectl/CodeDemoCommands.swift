@@ -5,23 +5,48 @@ import GateHardware
 import GateTooling
 import HealthCode
 
-/// Renders a payload as a QR in a camera-sized PGM frame (shared by `issue`, `render` and `forge`).
-func writeQRImage(_ payload: String, to path: String, frame: String, moduleSize: Double) throws {
-    guard path.hasSuffix(".pgm") else { throw fail("--out-image writes PGM only (name it .pgm)") }
-    let size = frame.split(separator: "x").compactMap { Int($0) }
-    guard size.count == 2, (64...4096).contains(size[0]), (64...4096).contains(size[1]) else { throw fail("--frame must be WIDTHxHEIGHT") }
-    var options = QRRenderOptions()
-    options.frameWidth = size[0]
-    options.frameHeight = size[1]
-    options.moduleSize = moduleSize
-    // HG1/HC1 payloads use only QR's alphanumeric set (Base45 was made for it): the densest mode.
-    let alphanumeric = Set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
-    options.mode = payload.allSatisfy(alphanumeric.contains) ? .alphanumeric : .byte
-    do {
-        let image = try QRRenderer.render(Array(payload.utf8), options: options)
-        try Data(PGM.encode(image)).write(to: URL(fileURLWithPath: path))
-    } catch {
-        throw fail("cannot write \(path): \(error)")
+/// Where `issue` and `forge` put a payload: a file or stdout, and optionally a QR frame of it.
+struct PayloadOutputOptions: ParsableArguments {
+    @Option(help: "Write the payload to this file instead of stdout.")
+    var outPayload: String?
+    @Option(help: "Write a QR image (PGM, P5) of the payload.")
+    var outImage: String?
+    @OptionGroup var image: QRImageOptions
+
+    func write(_ payload: String) throws {
+        if let outPayload {
+            do { try payload.write(toFile: outPayload, atomically: true, encoding: .utf8) } catch { throw fail("cannot write \(outPayload)") }
+        } else {
+            print(payload)
+        }
+        if let outImage { try image.write(payload, to: outImage) }
+    }
+}
+
+/// How a payload is drawn: a QR in a camera-sized PGM frame.
+struct QRImageOptions: ParsableArguments {
+    @Option(help: "Image size WIDTHxHEIGHT.")
+    var frame = "640x480"
+    @Option(help: "Pixels per QR module in the image.")
+    var moduleSize = 4.0
+
+    func write(_ payload: String, to path: String) throws {
+        guard path.hasSuffix(".pgm") else { throw fail("--out-image writes PGM only (name it .pgm)") }
+        let size = frame.split(separator: "x").compactMap { Int($0) }
+        guard size.count == 2, (64...4096).contains(size[0]), (64...4096).contains(size[1]) else { throw fail("--frame must be WIDTHxHEIGHT") }
+        var options = QRRenderOptions()
+        options.frameWidth = size[0]
+        options.frameHeight = size[1]
+        options.moduleSize = moduleSize
+        // HG1/HC1 payloads use only QR's alphanumeric set (Base45 was made for it): the densest mode.
+        let alphanumeric = Set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+        options.mode = payload.allSatisfy(alphanumeric.contains) ? .alphanumeric : .byte
+        do {
+            let image = try QRRenderer.render(Array(payload.utf8), options: options)
+            try Data(PGM.encode(image)).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw fail("cannot write \(path): \(error)")
+        }
     }
 }
 
@@ -35,13 +60,10 @@ struct CodeRenderCommand: ParsableCommand {
     var text: String
     @Option(help: "Write a QR image (PGM, P5).")
     var outImage: String
-    @Option(help: "Image size WIDTHxHEIGHT.")
-    var frame = "640x480"
-    @Option(help: "Pixels per QR module in the image.")
-    var moduleSize = 4.0
+    @OptionGroup var image: QRImageOptions
 
     func run() throws {
-        try writeQRImage(text, to: outImage, frame: frame, moduleSize: moduleSize)
+        try image.write(text, to: outImage)
     }
 }
 
@@ -57,14 +79,7 @@ struct CodeForgeCommand: ParsableCommand {
     var payloadFile: String
     @Option(help: "The colour to write into the claims: green, yellow or red.")
     var colour: String
-    @Option(help: "Write the forged payload to this file instead of stdout.")
-    var outPayload: String?
-    @Option(help: "Write a QR image (PGM, P5) of the forged payload.")
-    var outImage: String?
-    @Option(help: "Image size WIDTHxHEIGHT.")
-    var frame = "640x480"
-    @Option(help: "Pixels per QR module in the image.")
-    var moduleSize = 4.0
+    @OptionGroup var output: PayloadOutputOptions
 
     func run() throws {
         guard let text = try? String(contentsOfFile: payloadFile, encoding: .utf8) else { throw fail("cannot read \(payloadFile)") }
@@ -83,11 +98,6 @@ struct CodeForgeCommand: ParsableCommand {
         } catch {
             throw fail("\(payloadFile): \(error)")
         }
-        if let outPayload {
-            do { try forged.write(toFile: outPayload, atomically: true, encoding: .utf8) } catch { throw fail("cannot write \(outPayload)") }
-        } else {
-            print(forged)
-        }
-        if let outImage { try writeQRImage(forged, to: outImage, frame: frame, moduleSize: moduleSize) }
+        try output.write(forged)
     }
 }

@@ -3,6 +3,7 @@ import EntryLog
 import EntryLogCLI
 import Foundation
 import GateCore
+import HealthCode
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -165,6 +166,8 @@ struct TraceCommand: ParsableCommand {
     var subject: String?
     @Option(help: "Code fingerprint; its subject is looked up in the log.")
     var fingerprint: String?
+    @Option(help: "A scanned code (the QR's text, HG1:… or HC1:…); its subject is looked up in the log.")
+    var code: String?
     @Option(help: "Window around each entry (30m, 1h, …).")
     var window: String = "30m"
     @Option(help: "Only the subject's entries from this time.")
@@ -173,7 +176,9 @@ struct TraceCommand: ParsableCommand {
     var until: String?
 
     func validate() throws {
-        guard (subject == nil) != (fingerprint == nil) else { throw ValidationError("give exactly one of --subject or --fingerprint") }
+        guard [subject, fingerprint, code].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --subject, --fingerprint or --code")
+        }
     }
 
     func run() throws {
@@ -182,8 +187,9 @@ struct TraceCommand: ParsableCommand {
         let reader = try options.openReader()
         let subjectID: String
         if let subject { subjectID = subject }
-        else if let fingerprint, let found = try reader.subjectID(forFingerprint: fingerprint) { subjectID = found }
-        else { throw CommandFailure("no row in the log carries that fingerprint") }
+        else if let key = fingerprint ?? code.map({ CodeVerifier.fingerprint(of: Array($0.utf8)) }),
+                let found = try reader.subjectID(forFingerprint: key) { subjectID = found }
+        else { throw CommandFailure("no row in the log carries that \(code == nil ? "fingerprint" : "code") (was it scanned at this gate?)") }
         let result = try reader.trace(subjectID: subjectID, window: seconds, since: try options.time(since, .lower),
                                       until: try options.time(until, .upper))
         let console = Console()

@@ -2,10 +2,10 @@ import ArgumentParser
 import EntryLog
 import EntryLogCLI
 import Foundation
+import GateConfig
 import GateCore
 
-/// The paths and zone gatectl uses when no option is given, in one place (the lead's `--config FILE` will
-/// fill these from the daemon's TOML config).
+/// The paths and zone gatectl uses when neither an option nor the daemon's config gives one.
 enum GateCtlDefaults {
     static let databasePath = "/var/lib/healthgate/entries.sqlite"
     static let statusFile = "/run/healthgate/status.json"
@@ -16,22 +16,41 @@ enum GateCtlDefaults {
     }
 }
 
-/// Options every log command accepts.
+/// Options every log command accepts. Paths and zone come from, in order: the option, the daemon's
+/// config file (the same one healthgated reads), the built-in defaults.
 struct LogOptions: ParsableArguments {
-    @Option(name: .long, help: "Entry log database.")
-    var db: String = GateCtlDefaults.databasePath
+    @Option(name: .long, help: "The daemon's configuration file, for the database, status file and zone.")
+    var config: String = ConfigLoader.defaultPath
 
-    @Option(name: .customLong("status-file"), help: "Status file the daemon writes.")
-    var statusFile: String = GateCtlDefaults.statusFile
+    @Option(name: .customLong("db"), help: "Entry log database (default: log.database from the config).")
+    var databaseOption: String?
 
-    @Option(name: .customLong("tz"), help: "Time zone for --since/--until/--day (IANA name, e.g. Asia/Shanghai). Default: TZ or the system zone.")
+    @Option(name: .customLong("status-file"), help: "Status file the daemon writes (default: paths.status_file from the config).")
+    var statusFileOption: String?
+
+    @Option(name: .customLong("tz"), help: "Time zone for --since/--until/--day (IANA name, e.g. Asia/Shanghai). Default: gate.time_zone from the config, TZ, or the system zone.")
     var timeZoneName: String?
+
+    /// The config, when it can be read. A missing default file is normal on a workstation; an unreadable
+    /// or invalid one is said once on stderr and the defaults are used.
+    private var configuration: GateConfiguration? {
+        guard FileManager.default.fileExists(atPath: config) else { return nil }
+        do {
+            return try ConfigLoader.load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("gatectl: ignoring \(config): \(error)\n".utf8))
+            return nil
+        }
+    }
+
+    var db: String { databaseOption ?? configuration?.log.database ?? GateCtlDefaults.databasePath }
+    var statusFile: String { statusFileOption ?? configuration?.paths.statusFile ?? GateCtlDefaults.statusFile }
 
     @Flag(name: .long, help: "Print JSON instead of a table (TSV when piped).")
     var json = false
 
     func timeZone() throws -> TimeZone {
-        guard let name = timeZoneName else { return GateCtlDefaults.timeZone }
+        guard let name = timeZoneName ?? configuration?.gate.timeZone else { return GateCtlDefaults.timeZone }
         guard let zone = TimeZone(identifier: name) else {
             throw ValidationError("unknown time zone \"\(name)\": use an IANA name such as Asia/Shanghai or Europe/Berlin")
         }

@@ -33,8 +33,7 @@ struct OpenCommand: ParsableCommand {
             do {
                 directory = try ConfigLoader.load(path: config).paths.requestsDirectory
             } catch {
-                print("error: cannot read the configuration: \(error)\n(pass --requests-dir, or --config FILE)")
-                throw ExitCode(1)
+                throw CommandFailure("cannot read the configuration: \(error)\n(pass --requests-dir, or --config FILE)")
             }
         }
         let name = "\(directory)/\(Int(Date().timeIntervalSince1970 * 1000))-\(getpid()).request"
@@ -42,21 +41,18 @@ struct OpenCommand: ParsableCommand {
         guard fd >= 0 else {
             let problem = String(cString: strerror(errno))
             if errno == EACCES || errno == EPERM {
-                print("error: permission denied writing \(directory): add your user to the group allowed to open the gate (override.group, usually gate-staff), then log in again")
+                throw CommandFailure("permission denied writing \(directory): add your user to the group allowed to open the gate (override.group, usually gate-staff), then log in again")
             } else if errno == ENOENT {
-                print("error: \(directory) does not exist: is healthgated running? (systemctl status healthgated)")
-            } else {
-                print("error: cannot write \(name): \(problem)")
+                throw CommandFailure("\(directory) does not exist: is healthgated running? (systemctl status healthgated)")
             }
-            throw ExitCode(1)
+            throw CommandFailure("cannot write \(name): \(problem)")
         }
         let text = reason.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
         let written = text.withCString { write(fd, $0, strlen($0)) }
         close(fd)
         guard written == text.utf8.count else {
             unlink(name)
-            print("error: could not write the request")
-            throw ExitCode(1)
+            throw CommandFailure("could not write the request to \(name)")
         }
         print("requested: the gate opens for one person once healthgated picks this up (within a second).")
         print("check with: gatectl log --limit 1")

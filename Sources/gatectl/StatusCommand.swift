@@ -54,6 +54,8 @@ struct StatusCommand: ParsableCommand {
             table.append([Label.uptime.text(language), Self.duration(status.updatedAt - status.startedAt)])
             table.append([Label.updatedAt.text(language), local(status.updatedAt)])
             table.append([Label.frames.text(language), String(status.framesProcessed)])
+            table.append([Label.trustKeys.text(language),
+                          String(status.trustKeys) + (status.nearestKeyExpiry.map { ", first expiry \(local($0))" } ?? "")])
             table.append([Label.pid.text(language), String(status.pid)])
             console.write(table.render(options.output, decisionColumn: 1, includeHeader: false))
         }

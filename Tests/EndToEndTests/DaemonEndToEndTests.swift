@@ -147,6 +147,73 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         #expect(try reader.entries(EntryFilter(limit: 1)).last?.record.event == "stop")
     }
 
+    @Test func sighupReloadsAGoodConfigAndRefusesABadOne() throws {
+        let folder = try makeVisitors()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("healthgate.toml")
+        let original = try String(contentsOf: config, encoding: .utf8) + "at_end = \"idle\"\n"
+        try original.write(to: config, atomically: true, encoding: .utf8)
+
+        let process = Process()
+        process.executableURL = Paths.binaries.appendingPathComponent("healthgated")
+        process.arguments = ["--config", config.path]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        // A broken file: refused, the running configuration kept.
+        try original.replacingOccurrences(of: "approved_capacity = 40", with: "approved_capacity = 40\noccupancy_percent = 0")
+            .write(to: config, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        Thread.sleep(forTimeInterval: 1.0)
+        #expect(process.isRunning, "a bad config on reload must not stop the gate")
+        // A good change: applied.
+        try original.replacingOccurrences(of: "approved_capacity = 40", with: "approved_capacity = 80").write(to: config, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        Thread.sleep(forTimeInterval: 1.0)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0)
+        #expect(stderr.contains("configuration reload refused"))
+        #expect(stderr.contains("rules.occupancy_percent"))
+        #expect(stderr.contains("configuration reloaded"))
+        let events = try EntryLogReader(path: folder.appendingPathComponent("entries.sqlite").path)
+            .entries(EntryFilter(kind: .event, limit: nil)).compactMap(\.record.event)
+        #expect(events.filter { $0 == "config_reload" }.count == 1, "only the good file was applied")
+        let status = try JSONDecoder().decode(GateStatus.self, from: Data(contentsOf: folder.appendingPathComponent("status.json")))
+        #expect(status.state == "stopped")
+        #expect(status.occupancyLimit == 60, "80 approved × 75 %")
+    }
+
+    @Test func gatectlOpenAdmitsOnePersonInTheStaffMembersName() throws {
+        let folder = try makeVisitors()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("healthgate.toml")
+        // An empty entrance, so the only admission is the override.
+        try "blank 1000\n".write(to: folder.appendingPathComponent("scenario.txt"), atomically: true, encoding: .utf8)
+        let daemon = Process()
+        daemon.executableURL = Paths.binaries.appendingPathComponent("healthgated")
+        daemon.arguments = ["--config", config.path]
+        let out = Pipe()
+        daemon.standardOutput = out
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        Thread.sleep(forTimeInterval: 1.0)
+        let open = try run(Paths.binaries.appendingPathComponent("gatectl"), ["open", "--config", config.path, "--reason", "phone battery dead"])
+        #expect(open.status == 0, "gatectl open failed: \(open.stdout) \(open.stderr)")
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stdout.contains("gpio relay=1"))
+        let overrides = try EntryLogReader(path: folder.appendingPathComponent("entries.sqlite").path)
+            .entries(EntryFilter(decisions: [.override], limit: nil)).map(\.record)
+        let user = String(cString: getpwuid(getuid()).pointee.pw_name)
+        #expect(overrides.map(\.detail) == ["by \(user): phone battery dead"])
+    }
+
     @Test func aMalformedConfigStopsBeforeAnythingStarts() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hg-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -37,6 +37,18 @@ struct AccessTests {
         #expect(try EntryLogReader(path: path).lastSeq() == 1)
     }
 
+    /// Staff cannot create the -wal/-shm files in the service's directory, so they must outlive the writer.
+    @Test func walFilesStayWhenTheWriterCloses() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("entries.sqlite")
+        do {
+            let writer = try EntryLogWriter(path: path, gateID: "gate-1")
+            try writer.append(attempt(baseTime), utcOffsetSeconds: 0)
+        }
+        #expect(FileManager.default.fileExists(atPath: path + "-wal") && FileManager.default.fileExists(atPath: path + "-shm"))
+        #expect(try EntryLogReader(path: path).lastSeq() == 1)
+    }
+
     @Test func missingFileSaysSo() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("absent.sqlite")

@@ -215,7 +215,7 @@ import Testing
     }
 }
 
-@Suite struct MetricsTextfileWriterTests {
+@Suite struct AtomicTextFileTests {
     /// A fresh directory under /tmp; the writer works on the real filesystem (no fake).
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("healthgate-metrics-\(UUID().uuidString)")
@@ -227,7 +227,7 @@ import Testing
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("healthgate.prom").path
-        let writer = MetricsTextfileWriter(path: path)
+        let writer = AtomicTextFile(path: path)
         try writer.write("healthgate_frames_total 1\n")
 
         // A reader holding the old file keeps reading the old text: the new one is a different inode,
@@ -249,18 +249,18 @@ import Testing
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("healthgate.prom").path
-        try MetricsTextfileWriter(path: path, mode: 0o666).write("x 1\n")
+        try AtomicTextFile(path: path, mode: 0o666).write("x 1\n")
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o666)
     }
 
     @Test func temporaryFileIsHiddenFromTheCollector() {
-        let writer = MetricsTextfileWriter(path: "/var/lib/prometheus/node-exporter/healthgate.prom")
+        let writer = AtomicTextFile(path: "/var/lib/prometheus/node-exporter/healthgate.prom")
         #expect(writer.temporaryPath == "/var/lib/prometheus/node-exporter/.healthgate.prom.\(getpid()).tmp")
     }
 
     @Test func missingDirectoryIsReported() {
         let path = "/nonexistent-healthgate/healthgate.prom"
-        let error = #expect(throws: SystemCallError.self) { try MetricsTextfileWriter(path: path).write("x 1\n") }
+        let error = #expect(throws: SystemCallError.self) { try AtomicTextFile(path: path).write("x 1\n") }
         #expect(error?.call == "open")
         #expect(error?.errno == ENOENT)
     }
@@ -271,7 +271,7 @@ import Testing
         // The target is a directory, so rename(2) fails after the temporary file was written.
         let target = directory.appendingPathComponent("healthgate.prom")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: false)
-        let error = #expect(throws: SystemCallError.self) { try MetricsTextfileWriter(path: target.path).write("x 1\n") }
+        let error = #expect(throws: SystemCallError.self) { try AtomicTextFile(path: target.path).write("x 1\n") }
         #expect(error?.call == "rename")
         #expect(error?.errno == EISDIR)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["healthgate.prom"])

@@ -29,6 +29,8 @@ final class TableVerifier: CodeVerifying {
     }
     func reloadTrustIfChanged(force: Bool) -> [String] { [] }
     func reconfigure(_ codes: GateConfiguration.Codes) {}
+    var trustKeyCount: Int { 1 }
+    var nearestKeyExpiry: EpochSeconds? { nil }
 }
 
 final class MemoryLog: EntryLogging {
@@ -46,7 +48,11 @@ final class MemoryLog: EntryLogging {
     func lastOccupancy() throws -> (occupancy: Int, time: EpochSeconds)? {
         rows.last.flatMap { row in row.occupancyAfter.map { ($0, row.time) } }
     }
-    func purge(olderThan: EpochSeconds, now: EpochSeconds, utcOffsetSeconds: Int) throws -> Int { 0 }
+    var purgeCutoffs: [EpochSeconds] = []
+    func purge(olderThan: EpochSeconds, now: EpochSeconds, utcOffsetSeconds: Int) throws -> Int {
+        purgeCutoffs.append(olderThan)
+        return 0
+    }
 }
 
 func greenVerdict(_ payload: String) -> CodeVerdict {
@@ -63,6 +69,7 @@ final class Harness {
     var io: SimulatedGateIO!
     var pipeline: GatePipeline!
     var configuration: GateConfiguration
+    var clock: GateClock = SystemClock(assumeSynchronised: true)
 
     init(script: String, frames: [String: String], configure: (inout GateConfiguration) -> Void = { _ in }) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("hg-pipeline-\(UUID().uuidString)")
@@ -104,7 +111,7 @@ final class Harness {
         let devices = Board(camera: SimulatedCamera(board: board, fps: 200, path: "sim"), scanner: MarkerScanner(),
                             thermometer: SimulatedThermometer(board: board, path: "sim"), io: io, simulation: board)
         pipeline = GatePipeline(configuration: configuration, board: devices, verifier: verifier, log: log,
-                                clock: SystemClock(assumeSynchronised: true), logger: Logger(label: "test"))
+                                clock: clock, logger: Logger(label: "test"))
         pipeline.start()
     }
 
@@ -217,6 +224,38 @@ final class Harness {
         harness.runToEnd()
         #expect(harness.relayTransitions.isEmpty)
         #expect(harness.attempts.first?.reasons == [.sensorFault])
+    }
+
+    @Test func anUnsynchronisedClockIsAFaultUntilItSyncs() throws {
+        /// Wall time, with the synchronised flag under the test's control (the kernel's is not).
+        final class SwitchableClock: GateClock, @unchecked Sendable {
+            var synchronised = false
+            func read() -> ClockReading { ClockReading(now: Date().timeIntervalSince1970, synchronised: synchronised) }
+        }
+        let clock = SwitchableClock()
+        let harness = try Harness(script: "blank 400\n", frames: [:])
+        harness.clock = clock
+        try harness.start()
+        for _ in 0..<20 { harness.pipeline.step() }
+        #expect(harness.pipeline.controller.faults[.clock] != nil)
+        #expect(harness.pipeline.controller.state == .fault)
+        #expect(harness.log.rows.contains { $0.event == "fault" && $0.detail?.hasPrefix("clock:") == true })
+        #expect(harness.log.rows.allSatisfy { !$0.clockSynchronised }, "every row says the clock was not synchronised")
+        #expect(harness.log.purgeCutoffs.isEmpty, "no retention purge on a clock that may be years ahead")
+        clock.synchronised = true
+        let deadline = Date().addingTimeInterval(3)
+        while Date() < deadline && harness.pipeline.controller.faults[.clock] != nil { harness.pipeline.step() }
+        #expect(harness.pipeline.controller.state == .ready)
+        #expect(harness.events.last == "recovered")
+    }
+
+    @Test func rowsOlderThanTheRetentionArePurged() throws {
+        let harness = try Harness(script: "blank 20\n", frames: [:]) { config in config.log.retentionDays = 7 }
+        try harness.start()
+        for _ in 0..<5 { harness.pipeline.step() }
+        let expected = Date().timeIntervalSince1970 - 7 * 86_400
+        #expect(harness.log.purgeCutoffs.count == 1, "purged at start, then hourly")
+        #expect(abs((harness.log.purgeCutoffs.first ?? 0) - expected) < 60)
     }
 
     @Test func theFireAlarmHoldsTheRelayUntilItClears() throws {

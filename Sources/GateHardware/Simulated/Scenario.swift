@@ -9,6 +9,7 @@ import Foundation
 /// temperature arrive together. Format (docs/simulated-board.md), one step per line:
 ///
 ///     frame visitor-01.pgm 8      # show this PGM frame for 8 frame periods
+///     frames recorded/ 2          # every .pgm in the folder, in name order, 2 periods each
 ///     blank 10                    # an empty entrance (sensor noise) for 10 frame periods
 ///     temperature 36.4            # the thermometer reads this object temperature from now on
 ///     temperature none            # nobody in front (the thermometer sees the ambient)
@@ -68,6 +69,16 @@ public struct Scenario: Sendable {
                 guard words.count >= 2 else { throw fail("frame needs a file name") }
                 let path = words[1].hasPrefix("/") ? words[1] : folder + "/" + words[1]
                 steps.append(.frame(path: path, count: try count(2)))
+            case "frames":
+                guard words.count >= 2 else { throw fail("frames needs a folder") }
+                let directory = words[1].hasPrefix("/") ? words[1] : folder + "/" + words[1]
+                guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+                    throw fail("cannot list the folder \(directory)")
+                }
+                let each = try count(2)
+                let pgms = names.filter { $0.hasSuffix(".pgm") }.sorted()
+                guard !pgms.isEmpty else { throw fail("no .pgm files in \(directory)") }
+                steps += pgms.map { .frame(path: directory + "/" + $0, count: each) }
             case "blank":
                 steps.append(.blank(count: try count(1)))
             case "temperature":
