@@ -29,6 +29,6 @@ public final class TrustStoreVerifier: CodeVerifying {
         verifier.configuration.unsyncedClockPolicy = codes.unsyncedClock
     }
 
-    var trustKeyCount: Int { verifier.trustStore.keyCount }
-    var nearestKeyExpiry: EpochSeconds? { verifier.trustStore.nearestExpiry }
+    public var trustKeyCount: Int { verifier.trustStore.keyCount }
+    public var nearestKeyExpiry: EpochSeconds? { verifier.trustStore.nearestExpiry }
 }
