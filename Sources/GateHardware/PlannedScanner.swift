@@ -9,6 +9,10 @@ public final class PlannedScanner: CodeScanner {
     private let clock: () -> Double
     /// What the last decode found; returned as is for `.reuse` (no copy, no allocation).
     private var lastResult: [ScannedCode] = []
+    /// The last region decode found nothing: the next decode takes the whole frame. zbar's binariser
+    /// adapts its windows to the image size, and a few faint, striped codes that a cropped image misses
+    /// are found in the full frame; this gives every presentation that attempt within one retry.
+    private var widenNext = false
 
     /// `clock` is monotonic seconds (default: CLOCK_MONOTONIC); tests pass their own to step through the retry interval.
     public init(planner: ScanPlanner = ScanPlanner(), decoder: ZbarScanner, clock: (() -> Double)? = nil) {
@@ -22,10 +26,17 @@ public final class PlannedScanner: CodeScanner {
         switch planner.plan(frame, now: now) {
         case .skip:
             lastResult = []
+            widenNext = false
         case .reuse:
             break
         case .scan(let region):
-            lastResult = decoder.scan(frame, region: region)
+            if widenNext {
+                lastResult = decoder.scan(frame)
+                widenNext = false
+            } else {
+                lastResult = decoder.scan(frame, region: region)
+                widenNext = lastResult.isEmpty
+            }
             planner.decoded(at: now)
         }
         return lastResult

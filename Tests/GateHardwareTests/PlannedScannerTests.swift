@@ -107,4 +107,20 @@ import Testing
         clock.now = 0.066
         #expect(scan(scanner, Self.damagedCode).isEmpty)
     }
+    @Test func afterARegionFindsNothingTheNextDecodeReadsTheWholeFrame() throws {
+        // A small code on the left and a larger patterned patch (a shirt, a poster) on the right: the
+        // planner picks the bigger cluster, where zbar finds nothing.
+        var options = QRRenderOptions()
+        options.moduleSize = 2
+        options.centreX = 100
+        options.centreY = 240
+        var image = try QRRenderer.render(Self.payload, options: options)
+        for y in 120..<360 { for x in 380..<620 { image.pixels[y * image.width + x] = (x / 6 + y / 6) % 2 == 0 ? 20 : 230 } }
+        #expect(scan(try ZbarScanner(), image) == [ScannedCode(payload: Self.payload)])
+        let clock = TestClock()
+        let scanner = PlannedScanner(decoder: try ZbarScanner(), clock: { clock.now })
+        #expect(scan(scanner, image).isEmpty)
+        clock.now = 0.200
+        #expect(scan(scanner, image) == [ScannedCode(payload: Self.payload)])
+    }
 }
