@@ -3,7 +3,7 @@ import GateCore
 /// The last guard before the database: the record type only has masked fields, but a caller could still put
 /// a raw value in one. Anything that looks unmasked is masked here rather than refused, so the attempt is
 /// still logged (losing a row is worse) and no raw ID number or full name reaches the file.
-enum Privacy {
+public enum Privacy {
     static let redacted = "[redacted]"
 
     static func sanitised(_ record: EntryRecord) -> EntryRecord {
@@ -51,7 +51,8 @@ enum Privacy {
         longestDigitRun(Array(text)) >= 15
     }
 
-    static func redactingIDNumbers(_ text: String) -> String {
+    /// Replaces every run that looks like an ID number with `[redacted]` (free text: override reasons, details).
+    public static func redactingIDNumbers(_ text: String) -> String {
         guard containsIDNumber(text) else { return text }
         var out = "", run = ""
         for character in text {

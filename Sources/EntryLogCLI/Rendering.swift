@@ -34,7 +34,10 @@ public struct Table: Sendable, Equatable {
     }
 
     /// TSV: tabs and newlines inside values become spaces so every row stays one line of N fields.
-    static func clean(_ value: String) -> String { String(value.map { $0 == "\t" || $0.isNewline ? " " : $0 }) }
+    /// Tabs, newlines and every other control character (escape sequences could rewrite a staff terminal) become spaces.
+    static func clean(_ value: String) -> String {
+        String(value.map { $0.isNewline || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } ? " " : $0 })
+    }
 
     public func tsv(includeHeader: Bool = true) -> String {
         let clean = Self.clean

@@ -92,6 +92,12 @@ public struct GateController: Sendable {
             if rules.contains(where: { $0.outcome == .fail }) {
                 return decide(PendingAttempt(verdict: verdict, rules: rules), admitted: false, clock: clock)
             }
+            if let fault = faults[.gpio] {
+                // An admission is a relay that opens: with the outputs failing it would be a row and no gate.
+                var attempt = PendingAttempt(verdict: verdict, rules: rules)
+                attempt.rules.append(RuleResult("outputs", .fail, .gpioFault))
+                return decide(attempt, admitted: false, clock: clock, detail: fault)
+            }
             if let fault = faults[.thermometer] {
                 // Never admit without a temperature: refuse at once rather than wait on a dead sensor.
                 var attempt = PendingAttempt(verdict: verdict, rules: rules)
@@ -184,9 +190,15 @@ public struct GateController: Sendable {
                 return [.indicate(.refused), .buzz(.refuse)]
             }
             // A refusal or an event without its row (or a buffered admission) still happens: re-issue what the
-            // daemon skipped.
+            // daemon skipped. An idle gate whose log just failed is in fault, whatever that batch showed.
             guard let index = lastBatch.firstIndex(of: .log(record)) else { return [] }
-            return Array(lastBatch[(index + 1)...])
+            var rest = Array(lastBatch[(index + 1)...])
+            if state == .ready {
+                state = .fault
+                rest = rest.map { $0 == .indicate(.ready) ? .indicate(.fault) : $0 }
+                if !rest.contains(.indicate(.fault)) { rest.append(.indicate(.fault)) }
+            }
+            return rest
 
         case .started(let detail):
             return [.log(eventRecord("start", clock: clock, detail: detail)), .holdRelay(false), .indicate(idleSignal)]
@@ -214,12 +226,19 @@ public struct GateController: Sendable {
 
     private mutating func tick(clock: ClockReading) -> [GateCommand] {
         let now = clock.now
-        if var attempt = pending, let due = attempt.remeasureAt, now >= due {
+        // Deadlines are wall-clock times. If the clock steps back (NTP correcting a board that booted
+        // ahead), a deadline further away than it could ever be set is due now: otherwise the gate
+        // would stay deaf to codes for as long as the step.
+        func due(_ deadline: EpochSeconds, longest milliseconds: Int) -> Bool {
+            now >= deadline || deadline - now > Double(milliseconds) / 1000 + 1
+        }
+        let longestHold = max(settings.admittedHoldMilliseconds, settings.refusedHoldMilliseconds)
+        if var attempt = pending, let remeasureAt = attempt.remeasureAt, due(remeasureAt, longest: settings.remeasureDelayMilliseconds) {
             attempt.remeasureAt = nil
             pending = attempt
             return [.measureTemperature]
         }
-        if let until = holdUntil, now >= until, state == .admitted || state == .refused {
+        if let until = holdUntil, due(until, longest: longestHold), state == .admitted || state == .refused {
             holdUntil = nil
             state = faults.isEmpty ? .ready : .fault
             return [.indicate(idleSignal), .buzz(.silent)]

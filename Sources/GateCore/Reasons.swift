@@ -28,6 +28,8 @@ public enum Reason: String, Sendable, Codable, CaseIterable, Hashable {
     case notVaccinated = "not_vaccinated"
     case vaccinationPrompt = "vaccination_prompt"   // admitted, but the visitor is told to vaccinate
     case capacityFull = "capacity_full"
+    /// The gate's outputs (relay, lamps) cannot be driven: nobody is admitted through a relay that may not move.
+    case gpioFault = "gpio_fault"
 }
 
 /// Colour of a health code as the issuing platform assigned it.

@@ -103,8 +103,12 @@ public final class Daemon {
 
     private func takeOverrideRequests() {
         let requests = OverrideRequests(directory: configuration.paths.requestsDirectory, group: configuration.overrideGroup)
-        for request in requests.take() {
-            if request.authorised {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        for request in requests.take(now: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9) {
+            if request.stale {
+                logger.warning("override request ignored: too old", metadata: ["user": "\(request.user)"])
+            } else if request.authorised {
                 pipeline.staffOverride(by: request.user, reason: request.reason)
             } else {
                 logger.warning("override refused: user not in the authorised group",

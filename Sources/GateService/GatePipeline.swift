@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import EntryLog
 import GateConfig
 import GateCore
 import GateHardware
@@ -26,6 +27,7 @@ public final class GatePipeline {
     private var cameraOpen = false
     private var cameraRetry = Backoff()
     private var thermometerRetry = Backoff()
+    private var gpioRetry = Backoff()
     private var nextHousekeeping: Double = 0
     private var nextOccupancyReset: EpochSeconds = 0
     private var nextPurge: EpochSeconds = 0
@@ -133,6 +135,8 @@ public final class GatePipeline {
     }
 
     public func staffOverride(by who: String, reason: String) {
+        // Staff type free text: an ID number typed into a reason must reach neither the journal nor the log.
+        let reason = Privacy.redactingIDNumbers(reason)
         logger.notice("staff override", metadata: ["by": "\(who)", "reason": "\(reason)"])
         run(.staffOverride(by: who, reason: reason))
     }
@@ -168,6 +172,12 @@ public final class GatePipeline {
                 return found
             }
             guard let codes else { return }
+            if controller.faults[.camera] != nil {
+                // Recovered when frames flow again, not when open() succeeds: a wedged camera opens fine.
+                cameraRetry.succeeded()
+                logger.notice("camera recovered", metadata: ["path": "\(board.camera.path)"])
+                run(.deviceRecovered(.camera))
+            }
             framesProcessed += 1
             onFrameScanned?(scanSeconds)
             for code in codes { presented(code.payload) }
@@ -178,7 +188,9 @@ public final class GatePipeline {
             cameraRetry.failed(now: SystemClock.monotonic())
         } catch {
             cameraOpen = false
+            board.camera.close()
             deviceFailed(.camera, DeviceError(device: .camera, path: board.camera.path, operation: "capture", message: "\(error)"))
+            cameraRetry.failed(now: SystemClock.monotonic())
         }
     }
 
@@ -206,9 +218,8 @@ public final class GatePipeline {
     private func measure() -> GateCore.TemperatureSample {
         do {
             let reading = try board.thermometer.read()
-            let sample = configuration.temperatureModel.sample(objectCelsius: reading.objectCelsius)
-            logger.info("temperature", metadata: ["object_c": "\(reading.objectCelsius)", "sample": "\(sample)"])
-            return sample
+            // The reading is a visitor's health data: it goes to the entry log only, never the journal.
+            return configuration.temperatureModel.sample(objectCelsius: reading.objectCelsius)
         } catch {
             thermometerRetry.failed(now: SystemClock.monotonic())
             logger.error("thermometer failed", metadata: ["error": "\(error)"])
@@ -243,12 +254,18 @@ public final class GatePipeline {
     /// Commits a row. Returns nil when it is durable, or why it is not (then, under
     /// `log.on_failure = "admit_and_buffer"`, the row waits in memory to be written in order).
     private func commit(_ record: EntryRecord) -> String? {
-        if record.kind == .attempt { logDecision(record) }
         let failure = append(record)
         let buffered = failure != nil && configuration.controller.logFailurePolicy == .admitAndBuffer
         if buffered {
             unwrittenRows.append(record)
             logger.critical("entry log unavailable: row kept in memory only", metadata: ["buffered": "\(unwrittenRows.count)"])
+        }
+        if record.kind == .attempt {
+            if failure == nil || buffered {
+                logDecision(record)
+            } else if record.decision == .admitted || record.decision == .override {
+                logger.critical("decision: refused (log_fault): the admission's row could not be written")
+            }
         }
         if failure == nil || buffered {
             if record.kind == .attempt && record.decision == .admitted, let fingerprint = record.codeFingerprint {
@@ -272,14 +289,14 @@ public final class GatePipeline {
         }
     }
 
-    /// One line per attempt for the system log: the decision and why, never personal data.
+    /// One line per attempt for the system log: the decision and why, never personal or health data
+    /// (the masked identity and the temperatures are in the entry log only).
     private func logDecision(_ record: EntryRecord) {
         var metadata: Logger.Metadata = ["occupancy": "\(record.occupancyAfter ?? 0)"]
         if !record.reasons.isEmpty { metadata["reasons"] = "\(record.reasons.map(\.rawValue).joined(separator: ","))" }
         if let format = record.format { metadata["format"] = "\(format.rawValue)" }
         if let colour = record.colour { metadata["colour"] = "\(colour.rawValue)" }
-        if let t = record.temperature { metadata["temperature_c"] = "\(t)" }
-        if let t = record.remeasuredTemperature { metadata["remeasured_c"] = "\(t)" }
+        if record.remeasuredTemperature != nil { metadata["remeasured"] = "yes" }
         if let detail = record.detail { metadata["detail"] = "\(detail)" }
         logger.notice("decision: \(record.decision.rawValue)", metadata: metadata)
     }
@@ -304,12 +321,16 @@ public final class GatePipeline {
 
     private func logRecovered() {
         guard controller.faults[.log] != nil else { return }
-        logger.notice("entry log writable again")
+        // The controller's "recovered" row is the write that proves it; say so only once it is in.
         execute(controller.handle(.deviceRecovered(.log), clock: clock.read()))
+        if controller.faults[.log] == nil { logger.notice("entry log writable again") }
     }
 
     private func deviceFailed(_ source: FaultSource, _ error: Error) {
+        // Once per fault: a broken output line fails on every loop turn.
+        guard controller.faults[source] == nil else { return }
         logger.error("device fault", metadata: ["device": "\(source.rawValue)", "error": "\(error)"])
+        if source == .gpio { gpioRetry.failed(now: SystemClock.monotonic()) }
         run(.deviceFault(source, "\(error)"))
     }
 
@@ -317,11 +338,6 @@ public final class GatePipeline {
         do {
             try board.camera.open()
             cameraOpen = true
-            cameraRetry.succeeded()
-            if controller.faults[.camera] != nil {
-                logger.notice("camera recovered", metadata: ["path": "\(board.camera.path)"])
-                run(.deviceRecovered(.camera))
-            }
         } catch {
             cameraRetry.failed(now: SystemClock.monotonic())
             if controller.faults[.camera] == nil { deviceFailed(.camera, error) }
@@ -372,25 +388,42 @@ public final class GatePipeline {
         if controller.faults[.log] != nil {
             retryLog()
         }
+        if controller.faults[.gpio] != nil && gpioRetry.due(now: SystemClock.monotonic()) {
+            board.io.close()
+            do {
+                try board.io.open()
+                board.io.safeState()
+                gpioRetry.succeeded()
+                logger.notice("GPIO recovered", metadata: ["path": "\(board.io.path)"])
+                run(.deviceRecovered(.gpio))
+            } catch {
+                gpioRetry.failed(now: SystemClock.monotonic())
+            }
+        }
 
         for problem in verifier.reloadTrustIfChanged(force: false) {
             logger.warning("trust store", metadata: ["problem": "\(problem)"])
         }
 
+        // A reset more than a day away means the clock stepped back since it was planned: plan again.
+        if nextOccupancyReset - reading.now > 86_400 + 3_600 {
+            nextOccupancyReset = LocalTime.next(hour: configuration.occupancy.resetHour, minute: configuration.occupancy.resetMinute,
+                                                after: reading.now)
+        }
         if reading.now >= nextOccupancyReset {
             nextOccupancyReset = LocalTime.next(hour: configuration.occupancy.resetHour, minute: configuration.occupancy.resetMinute,
                                                 after: reading.now)
             run(.occupancyReset)
         }
-        if reading.now >= nextPurge {
+        // Hourly, counted only on a synchronised clock: a purge skipped or planned on a wrong time is retried.
+        if reading.synchronised && (reading.now >= nextPurge || nextPurge - reading.now > 3600) {
             nextPurge = reading.now + 3600
             purgeExpiredRows(now: reading)
         }
     }
 
+    /// Only called on a synchronised clock: one years ahead could delete the whole log.
     private func purgeExpiredRows(now: ClockReading) {
-        // An unsynchronised clock may be years ahead: purging on it could delete the whole log.
-        guard now.synchronised else { return }
         let cutoff = now.now - Double(configuration.log.retentionDays) * 86_400
         do {
             let removed = try log.purge(olderThan: cutoff, now: now.now, utcOffsetSeconds: LocalTime.utcOffset(at: now.now))

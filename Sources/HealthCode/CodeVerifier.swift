@@ -32,15 +32,27 @@ public struct CodeVerifier: Sendable {
         self.configuration = configuration
     }
 
-    /// The digest anti-passback and the log key a code by: hex SHA-256 of the payload bytes.
-    public static func fingerprint(of payload: [UInt8]) -> String {
-        Hex.encode(SHA256.hash(data: payload))
+    /// The digest anti-passback and the log key a code by. For a code whose envelope opens it is the
+    /// SHA-256 of the signed bytes (COSE Sig_structure: protected header and claims), so the same
+    /// signed code re-encoded (another zlib level, an added unprotected header) keys the same; for
+    /// anything else, the SHA-256 of the payload bytes.
+    public static func fingerprint(of payload: [UInt8], limits: HealthCodeLimits = HealthCodeLimits()) -> String {
+        if payload.starts(with: hg1Prefix) || payload.starts(with: hc1Prefix),
+           let message = try? Envelope.open(payload.dropFirst(4), limits: limits) {
+            return signedFingerprint(message)
+        }
+        return Hex.encode(SHA256.hash(data: payload))
+    }
+
+    static func signedFingerprint(_ message: COSESign1) -> String {
+        Hex.encode(SHA256.hash(data: message.signedBytes))
     }
 
     /// Steps, in order (docs/codes.md, "Verification"): size → prefix → envelope → claims → kid
     /// lookup → signature → issuer binding / key usage → clock → validity window.
     public func verify(payload: [UInt8], clock: ClockReading) -> CodeVerdict {
-        let fingerprint = Self.fingerprint(of: payload)
+        // Replaced by the signed bytes' digest once the envelope opens (see `fingerprint(of:)`).
+        var fingerprint = Hex.encode(SHA256.hash(data: payload))
         func refuse(_ format: CodeFormat, _ reason: Reason, keyID: String? = nil, _ detail: String) -> CodeVerdict {
             CodeVerdict(format: format, credential: nil, reasons: [reason], keyID: keyID, detail: detail, fingerprint: fingerprint)
         }
@@ -61,6 +73,7 @@ public struct CodeVerifier: Sendable {
         let claims: CWTClaims
         do throws(HealthCodeParseError) {
             message = try Envelope.open(payload.dropFirst(4), limits: configuration.limits)
+            fingerprint = Self.signedFingerprint(message)
             algorithm = try message.algorithm()
             claims = try CWTClaims(message.payload, limits: configuration.limits.cbor)
         } catch {

@@ -557,3 +557,51 @@ struct GateControllerTests {
         #expect(!opensRelay(commands))
     }
 }
+
+@Suite("Wall-clock steps")
+struct ClockStepTests {
+    @Test("a clock stepped back an hour during the admitted hold does not leave the gate deaf")
+    func holdEndsAfterABackwardStep() {
+        let gate = TestGate()
+        _ = gate.attempt()
+        #expect(gate.state == .admitted)
+        gate.clock.now -= 3600  // NTP corrects a board that booted an hour ahead
+        #expect(gate.tick(after: 10) == [.indicate(.ready), .buzz(.silent)])
+        #expect(gate.controller.acceptsCodes)
+    }
+
+    @Test("a re-measure due before a backward step still happens")
+    func remeasureAfterABackwardStep() {
+        let gate = TestGate()
+        _ = gate.send(.codePresented(Fixture.verdict(), replayed: false))
+        _ = gate.send(.temperature(.body(38.5)))
+        gate.clock.now -= 3600
+        #expect(gate.tick(after: 10) == [.measureTemperature])
+    }
+
+    @Test("a hold is not cut short by ordinary ticks")
+    func holdStillRunsItsLength() {
+        let gate = TestGate()
+        _ = gate.attempt()
+        #expect(gate.tick(after: 100).isEmpty)
+        #expect(gate.state == .admitted)
+    }
+}
+
+@Suite("Output faults")
+struct OutputFaultTests {
+    @Test("a code that passes every rule is refused while the outputs are in fault, and admitted after recovery")
+    func gpioFaultRefusesUntilRecovered() {
+        let gate = TestGate()
+        gate.send(.deviceFault(.gpio, "gpiochip0: GPIO17: request failed"))
+        #expect(gate.state == .fault)
+        let refused = gate.send(.codePresented(Fixture.verdict(), replayed: false))
+        guard case .log(let row)? = refused.first else { Issue.record("no row: \(refused)"); return }
+        #expect(row.decision == .refused && row.reasons == [.gpioFault])
+        #expect(!refused.contains(.pulseRelay(milliseconds: gate.controller.settings.relayPulseMilliseconds)))
+        gate.finishHold()
+        gate.send(.deviceRecovered(.gpio))
+        #expect(gate.state == .ready)
+        #expect(gate.attempt().contains(.pulseRelay(milliseconds: gate.controller.settings.relayPulseMilliseconds)))
+    }
+}

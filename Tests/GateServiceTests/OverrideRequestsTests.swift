@@ -14,31 +14,45 @@ import Testing
     @Test func aRequestNamesItsOwnerAndIsTakenOnce() throws {
         let directory = try folder()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try "lost phone\tat the gate\n".write(to: directory.appendingPathComponent("1-1.request"), atomically: true, encoding: .utf8)
+        try "lost phone\tat the gate\u{1b}[2J\n".write(to: directory.appendingPathComponent("1-1.request"), atomically: true, encoding: .utf8)
         try "ignored".write(to: directory.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
         let requests = OverrideRequests(directory: directory.path, group: "gate-staff")
-        let taken = requests.take()
+        let now = Date().timeIntervalSince1970
+        let taken = requests.take(now: now)
         #expect(taken.count == 1)
         #expect(taken.first?.user == OverrideRequests.userName(uid: getuid()))
-        #expect(taken.first?.reason == "lost phone at the gate", "control characters become spaces; trimmed")
-        #expect(requests.take().isEmpty, "a request is consumed")
+        #expect(taken.first?.reason == "lost phone at the gate [2J", "control characters (ESC too) become spaces; trimmed")
+        #expect(taken.first?.stale == false)
+        #expect(requests.take(now: now).isEmpty, "a request is consumed")
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("notes.txt").path))
     }
 
-    @Test func aUserOutsideTheGroupIsNotAuthorised() throws {
-        guard getuid() == 0 else { return }  // only root can give a file to another user
+    @Test(.enabled(if: getuid() == 0, "only root can give a file to another user"))
+    func aUserOutsideTheGroupIsNotAuthorised() throws {
         let directory = try folder()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("2-2.request").path
         try "let me in".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(chown(path, 65534, 65534) == 0)  // nobody
-        let taken = OverrideRequests(directory: directory.path, group: "root").take()
+        let taken = OverrideRequests(directory: directory.path, group: "root").take(now: Date().timeIntervalSince1970)
         #expect(taken.count == 1)
         #expect(taken.first?.authorised == false)
         #expect(taken.first?.reason == "let me in")
     }
 
     @Test func aMissingDirectoryIsNoRequest() {
-        #expect(OverrideRequests(directory: "/nonexistent/healthgate-requests", group: "gate-staff").take().isEmpty)
+        #expect(OverrideRequests(directory: "/nonexistent/healthgate-requests", group: "gate-staff").take(now: 0).isEmpty)
+    }
+
+    @Test func anOldRequestIsStaleAndLinksAreNotFollowed() throws {
+        let directory = try folder()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "left yesterday".write(to: directory.appendingPathComponent("3-3.request"), atomically: true, encoding: .utf8)
+        try "secret".write(to: directory.appendingPathComponent("target"), atomically: true, encoding: .utf8)
+        #expect(symlink(directory.appendingPathComponent("target").path, directory.appendingPathComponent("4-4.request").path) == 0)
+        let taken = OverrideRequests(directory: directory.path, group: "gate-staff").take(now: Date().timeIntervalSince1970 + 3600)
+        #expect(taken.map(\.reason) == ["left yesterday"], "the link is not read")
+        #expect(taken.first?.stale == true)
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("4-4.request").path), "links are removed too")
     }
 }

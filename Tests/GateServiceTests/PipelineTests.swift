@@ -164,6 +164,11 @@ final class Harness {
         #expect(harness.pipeline.controller.faults[.log] != nil)
         #expect(harness.pipeline.controller.occupancy == 0)
         #expect(harness.pipeline.controller.lastDecision?.reasons == [.logFault])
+        // Housekeeping retries the log each second; while it still fails the gate stays in fault.
+        let deadline = Date().addingTimeInterval(2.5)
+        while Date() < deadline { harness.pipeline.step() }
+        #expect(harness.pipeline.controller.state == .fault)
+        #expect(harness.pipeline.controller.faults[.log] != nil)
     }
 
     @Test func admitAndBufferKeepsRowsAndWritesThemInOrderWhenTheLogReturns() throws {
@@ -247,6 +252,8 @@ final class Harness {
         while Date() < deadline && harness.pipeline.controller.faults[.clock] != nil { harness.pipeline.step() }
         #expect(harness.pipeline.controller.state == .ready)
         #expect(harness.events.last == "recovered")
+        for _ in 0..<5 { harness.pipeline.step() }
+        #expect(harness.log.purgeCutoffs.count == 1, "the retention purge runs once the clock is synchronised")
     }
 
     @Test func rowsOlderThanTheRetentionArePurged() throws {

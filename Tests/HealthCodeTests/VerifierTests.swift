@@ -88,6 +88,24 @@ import Testing
         #expect(verdict.credential == nil)
     }
 
+    @Test func theSameSignedCodeReEncodedHasTheSameFingerprint() throws {
+        // Anti-passback keys on the fingerprint: re-encoding a screenshot (an added unprotected header,
+        // another zlib level) must not make it a new code.
+        defer { directory.remove() }
+        let cose = try key.signCOSE(claims())
+        guard case .tagged(18, .array(let parts)) = try CBORReader.decode(cose) else { Issue.record("not COSE"); return }
+        let padded = CBORWriter.encode(.tagged(18, .array([parts[0], .map([(.int(99), .text("padding"))]), parts[2], parts[3]])))
+        let original = verifier.verify(payload: Envelope.seal(prefix: "HG1:", cose: cose).bytes, clock: syncedClock(Self.now))
+        let reEncoded = verifier.verify(payload: Envelope.seal(prefix: "HG1:", cose: padded).bytes, clock: syncedClock(Self.now))
+        #expect(original.isValid && reEncoded.isValid)
+        #expect(Envelope.seal(prefix: "HG1:", cose: cose) != Envelope.seal(prefix: "HG1:", cose: padded))
+        #expect(original.fingerprint == reEncoded.fingerprint)
+        #expect(CodeVerifier.fingerprint(of: Envelope.seal(prefix: "HG1:", cose: padded).bytes) == original.fingerprint)
+        // Different claims are a different code.
+        let other = verifier.verify(payload: try key.sign(claims(colour: .red)).bytes, clock: syncedClock(Self.now))
+        #expect(other.fingerprint != original.fingerprint)
+    }
+
     @Test func refusesTamperedClaims() throws {
         defer { directory.remove() }
         // Re-sign red claims with another key but keep the trusted key's kid: signed by the wrong key.
