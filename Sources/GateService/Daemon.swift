@@ -91,14 +91,33 @@ public final class Daemon {
         guard let reloadConfiguration else { return }
         do {
             let fresh = try reloadConfiguration()
+            let pending = Self.keysNeedingRestart(from: configuration, to: fresh)
             configuration = fresh
+            LocalTime.useZone(fresh.gate.timeZone)
             pipeline.reload(fresh)
             logger.notice("configuration reloaded", metadata: ["file": "\(configPath)"])
+            if !pending.isEmpty {
+                // Applied at the next start: the log's gate id, the devices and the files are opened once.
+                logger.warning("changed keys take effect at the next restart (systemctl restart healthgated)",
+                               metadata: ["keys": "\(pending.joined(separator: ","))"])
+            }
         } catch {
             // A bad new file never replaces a good running one.
             logger.error("configuration reload refused; keeping the running configuration",
                          metadata: ["file": "\(configPath)", "error": "\(error)"])
         }
+    }
+
+    /// Keys a reload cannot apply to a running daemon.
+    static func keysNeedingRestart(from old: GateConfiguration, to new: GateConfiguration) -> [String] {
+        var keys: [String] = []
+        if old.gate.id != new.gate.id { keys.append("gate.id") }
+        if old.board != new.board { keys.append("board") }
+        if old.log.database != new.log.database { keys.append("log.database") }
+        if old.paths.statusFile != new.paths.statusFile { keys.append("paths.status_file") }
+        if old.paths.metricsFile != new.paths.metricsFile { keys.append("paths.metrics_file") }
+        if old.codes.assumeClockSynchronised != new.codes.assumeClockSynchronised { keys.append("codes.assume_clock_synchronised") }
+        return keys
     }
 
     private func takeOverrideRequests() {

@@ -128,6 +128,8 @@ public final class GatePipeline {
         replayGuard.windowSeconds = Double(newConfiguration.codes.replayWindowSeconds)
         presentations.absenceSeconds = Double(newConfiguration.codes.presentationAbsenceMilliseconds) / 1000
         verifier.reconfigure(newConfiguration.codes)
+        nextOccupancyReset = LocalTime.next(hour: newConfiguration.occupancy.resetHour,
+                                            minute: newConfiguration.occupancy.resetMinute, after: clock.read().now)
         let problems = verifier.reloadTrustIfChanged(force: true)
         for problem in problems { logger.warning("trust store", metadata: ["problem": "\(problem)"]) }
         _ = commit(EntryRecord(time: clock.read().now, kind: .event, decision: .none, event: "config_reload",

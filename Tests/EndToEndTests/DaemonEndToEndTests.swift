@@ -169,7 +169,9 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         Thread.sleep(forTimeInterval: 1.0)
         #expect(process.isRunning, "a bad config on reload must not stop the gate")
         // A good change: applied.
-        try original.replacingOccurrences(of: "approved_capacity = 40", with: "approved_capacity = 80").write(to: config, atomically: true, encoding: .utf8)
+        try original.replacingOccurrences(of: "approved_capacity = 40", with: "approved_capacity = 80")
+            .replacingOccurrences(of: "id = \"demo-gate\"", with: "id = \"demo-gate-2\"")
+            .write(to: config, atomically: true, encoding: .utf8)
         kill(process.processIdentifier, SIGHUP)
         Thread.sleep(forTimeInterval: 1.0)
         kill(process.processIdentifier, SIGTERM)
@@ -179,6 +181,8 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         #expect(stderr.contains("configuration reload refused"))
         #expect(stderr.contains("rules.occupancy_percent"))
         #expect(stderr.contains("configuration reloaded"))
+        #expect(stderr.contains("take effect at the next restart") && stderr.contains("keys=gate.id"),
+                "a key a reload cannot apply is named, not silently ignored")
         let events = try EntryLogReader(path: folder.appendingPathComponent("entries.sqlite").path)
             .entries(EntryFilter(kind: .event, limit: nil)).compactMap(\.record.event)
         #expect(events.filter { $0 == "config_reload" }.count == 1, "only the good file was applied")
