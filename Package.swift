@@ -76,6 +76,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // make bench: the hot path against raw zbar, latency, verification, daemon memory (docs/performance.md).
+        // CBenchAlloc interposes malloc in the benchmark process only, to count allocations per frame.
+        .target(name: "CBenchAlloc"),
+        .executableTarget(
+            name: "healthgate-bench",
+            dependencies: [
+                "CBenchAlloc", "CZbar", "GateCore", "GateHardware", "GateConfig", "GateService", "GateTooling", "HealthCode", "EntryLog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]),
         .executableTarget(
             name: "gatectl",
             dependencies: [
@@ -87,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "HealthCodeTests", dependencies: ["HealthCode", "GateTooling", "GateHardware"],
             resources: [.copy("Vectors")]),
-        .testTarget(name: "GateHardwareTests", dependencies: ["GateHardware", "CLinux"]),
+        .testTarget(name: "GateHardwareTests", dependencies: ["GateHardware", "CLinux", "GateTooling"]),
         .testTarget(name: "EntryLogTests", dependencies: ["EntryLog", "EntryLogCLI", "entrylog-crash-writer"]),
         .testTarget(name: "GateConfigTests", dependencies: ["GateConfig"]),
         .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateTooling"]),

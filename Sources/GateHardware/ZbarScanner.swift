@@ -21,7 +21,7 @@ public final class ZbarScanner: CodeScanner {
 
     private let scanner: OpaquePointer
     private let image: OpaquePointer
-    /// Packed copy for frames whose rows are padded (zbar expects width == bytes per row).
+    /// Packed copy of a region, or of a frame whose rows are padded (zbar expects width == bytes per row).
     private var packed: [UInt8] = []
 
     public init(options: Options = Options()) throws(DeviceError) {
@@ -53,20 +53,32 @@ public final class ZbarScanner: CodeScanner {
     }
 
     public func scan(_ frame: LumaFrame) -> [ScannedCode] {
+        scan(frame, region: ScanPlanner.Region(x: 0, y: 0, width: frame.width, height: frame.height))
+    }
+
+    /// Decodes only `region` of the frame (clipped to it). zbar binarises its whole image, so a
+    /// smaller image is the only way to make it do less work; zbar has no row stride, so a region
+    /// narrower than the frame (or a padded frame) is packed into a buffer sized once for the whole
+    /// frame: no allocation per frame after the first.
+    public func scan(_ frame: LumaFrame, region: ScanPlanner.Region) -> [ScannedCode] {
         guard frame.width > 0, frame.height > 0, frame.bytesPerRow >= frame.width,
-              frame.pixels.count >= frame.bytesPerRow * (frame.height - 1) + frame.width else { return [] }
-        if frame.bytesPerRow == frame.width {
-            return scan(frame.pixels.baseAddress, width: frame.width, height: frame.height)
+              frame.pixels.count >= frame.bytesPerRow * (frame.height - 1) + frame.width,
+              let base = frame.pixels.baseAddress else { return [] }
+        let x = min(max(region.x, 0), frame.width), y = min(max(region.y, 0), frame.height)
+        let width = min(max(region.width, 0), frame.width - x), height = min(max(region.height, 0), frame.height - y)
+        guard width > 0, height > 0 else { return [] }
+        if width == frame.bytesPerRow {
+            // Whole rows of an unpadded frame are already contiguous: lend them to zbar as they are.
+            return scan(base + y * frame.bytesPerRow, width: width, height: height)
         }
-        let count = frame.width * frame.height
-        if packed.count != count { packed = [UInt8](repeating: 0, count: count) }
-        packed.withUnsafeMutableBytes { destination in
-            for row in 0..<frame.height {
-                let source = UnsafeRawBufferPointer(rebasing: frame.pixels[row * frame.bytesPerRow..<row * frame.bytesPerRow + frame.width])
-                UnsafeMutableRawBufferPointer(rebasing: destination[row * frame.width..<(row + 1) * frame.width]).copyMemory(from: source)
+        if packed.count < frame.width * frame.height { packed = [UInt8](repeating: 0, count: frame.width * frame.height) }
+        return packed.withUnsafeMutableBytes { destination in
+            guard let target = destination.baseAddress else { return [] }
+            for row in 0..<height {
+                (target + row * width).copyMemory(from: base + (y + row) * frame.bytesPerRow + x, byteCount: width)
             }
+            return scan(UnsafeRawPointer(target), width: width, height: height)
         }
-        return packed.withUnsafeBytes { scan($0.baseAddress, width: frame.width, height: frame.height) }
     }
 
     private func scan(_ pixels: UnsafeRawPointer?, width: Int, height: Int) -> [ScannedCode] {

@@ -81,4 +81,24 @@ import Testing
             return
         }
     }
+    @Test func contrastElsewhereInTheSceneDoesNotStretchTheRegion() {
+        var planner = ScanPlanner()
+        // The code, and the corner of a door frame (a sharp edge, a few contrasty blocks) far from it.
+        var frame = Self.withPatch(Self.noise(seed: 4), x: 400, y: 300)
+        for y in 400..<440 { for x in 20..<60 where x < 40 || y < 420 { frame[y * Self.width + x] = 20 } }
+        guard case .scan(let region) = plan(&planner, frame, at: 0) else {
+            Issue.record("a frame with a code must be decoded")
+            return
+        }
+        #expect(region.x <= 400 && region.x + region.width >= 520)
+        #expect(region.x > 60, "the door frame's corner must stay out of the code's region")
+    }
+
+    @Test func contrastyBlocksTooFewToBeACodeAreSkipped() {
+        var planner = ScanPlanner()
+        var frame = Self.noise(seed: 5)
+        // Two separate small edges (two blocks each): each alone is smaller than the smallest code.
+        for (x0, y0) in [(32, 32), (400, 300)] { for y in y0..<(y0 + 16) { for x in x0..<(x0 + 8) { frame[y * Self.width + x] = 10 } } }
+        #expect(plan(&planner, frame, at: 0) == .skip)
+    }
 }

@@ -233,7 +233,9 @@ public final class SimulatedGateIO: GateIO {
     public let path: String
     private let board: SimulatedBoard
     private var levels: [OutputLine: Bool] = [:]
+    /// The most recent transitions (at most `transitionsKept`): a simulation looping for days must not grow.
     public private(set) var transitions: [Transition] = []
+    public static let transitionsKept = 4096
     /// Where transitions are printed (the demo shows them); nil = record only.
     private let printer: (@Sendable (String) -> Void)?
 
@@ -249,6 +251,7 @@ public final class SimulatedGateIO: GateIO {
         guard levels[line, default: false] != active else { return }
         levels[line] = active
         let time = wallSeconds()
+        if transitions.count >= Self.transitionsKept { transitions.removeFirst(Self.transitionsKept / 2) }
         transitions.append(Transition(time: time, line: line, active: active))
         printer?("\(formatTime(time)) gpio \(line.rawValue)=\(active ? 1 : 0)")
     }
