@@ -118,6 +118,15 @@ public final class GatePipeline {
         board.camera.close()
         board.thermometer.close()
         board.io.close()
+        if !unwrittenRows.isEmpty {
+            // admit_and_buffer: a last try, and if the log still fails, say exactly what is lost.
+            do {
+                try flushUnwritten()
+            } catch {
+                logger.critical("stopping with rows the entry log never took: they are lost",
+                                metadata: ["rows": "\(unwrittenRows.count)", "error": "\(error)"])
+            }
+        }
         logger.info("gate stopped", metadata: ["gate": "\(configuration.gate.id)"])
     }
 
