@@ -62,7 +62,12 @@ let package = Package(
         // Demo, test and bench tooling: QR rendering, PGM/PNG images. Never linked into the daemon.
         .target(
             name: "GateTooling",
-            dependencies: ["HealthCode", "GateHardware", "CQrencode", "CPng"]),
+            dependencies: [
+                "HealthCode", "GateHardware", "CQrencode", "CPng",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]),
         .target(
             name: "GateService",
             dependencies: [
