@@ -163,6 +163,7 @@ relay_pulse_ms = 1500
 [codes]
 trust_dir = "/mnt/trust"
 assume_clock_synchronised = true   # the guest has no NTP; the codes were issued against the host clock
+max_hg1_lifetime_s = 7200          # the codes must outlive the whole suite under software emulation
 [log]
 database = "$gate/entries.sqlite"
 [paths]
