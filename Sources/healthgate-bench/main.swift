@@ -67,33 +67,40 @@ let firstSightEmpty = try measureFirstSight(corpus.emptyFrames, passes: passes)
 step("pipeline on the simulated board (two rounds of the codes at 30 fps, SQLite entry log)")
 let pipelineOrder = CameraOrder(corpus, holdFrames: 8, gapFrames: 15, rounds: 2)
 try writeScenario(pipelineOrder, corpusFolder: out + "/corpus", to: work + "/scenario.txt", temperature: 36.6)
+/// The benchmark's gate: short holds, the clock taken as synchronised, everything under `folder`. The
+/// in-process pipeline parses it; the memory run writes it to a file for the real daemon.
+func configurationText(gateID: String, scenario: String, fps: Int, atEnd: String, folder: String, replayWindow: Int) -> String {
+    """
+    [gate]
+    id = "\(gateID)"
+    venue = "market"
+    [timing]
+    relay_pulse_ms = 150
+    admitted_hold_ms = 200
+    refused_hold_ms = 200
+    remeasure_delay_ms = 100
+    [codes]
+    trust_dir = "\(issuers.trustDirectory)"
+    assume_clock_synchronised = true
+    presentation_absence_ms = 200
+    replay_window_s = \(replayWindow)
+    [log]
+    database = "\(folder)/entries.sqlite"
+    [paths]
+    status_file = "\(folder)/status.json"
+    requests_dir = "\(folder)/requests"
+    [board]
+    profile = "simulated"
+    [board.simulated]
+    scenario = "\(scenario)"
+    fps = \(fps)
+    at_end = "\(atEnd)"
+    """
+}
+
 func configuration(scenario: String, fps: Int, atEnd: String, folder: String, replayWindow: Int = 0) throws -> GateConfiguration {
-    try ConfigLoader.parse(text: """
-        [gate]
-        id = "bench-gate"
-        venue = "market"
-        [timing]
-        relay_pulse_ms = 150
-        admitted_hold_ms = 200
-        refused_hold_ms = 200
-        remeasure_delay_ms = 100
-        [codes]
-        trust_dir = "\(issuers.trustDirectory)"
-        assume_clock_synchronised = true
-        presentation_absence_ms = 200
-        replay_window_s = \(replayWindow)
-        [log]
-        database = "\(folder)/entries.sqlite"
-        [paths]
-        status_file = "\(folder)/status.json"
-        requests_dir = "\(folder)/requests"
-        [board]
-        profile = "simulated"
-        [board.simulated]
-        scenario = "\(scenario)"
-        fps = \(fps)
-        at_end = "\(atEnd)"
-        """, file: "bench.toml")
+    try ConfigLoader.parse(text: configurationText(gateID: "bench-gate", scenario: scenario, fps: fps, atEnd: atEnd,
+                                                   folder: folder, replayWindow: replayWindow), file: "bench.toml")
 }
 let pipelineConfig = try configuration(scenario: work + "/scenario.txt", fps: 30, atEnd: "stop", folder: work)
 // Two rounds over every code with anti-passback off, so each presentation opens the relay: more latency samples.
@@ -154,30 +161,9 @@ if !daemonCheckpoints.isEmpty {
     }
     try script.write(toFile: folder + "/scenario.txt", atomically: true, encoding: .utf8)
     simulatedFramesKB = (loopCodes.count + 4) * Corpus.width * Corpus.height / 1024
-    let text = """
-        [gate]
-        id = "bench-daemon"
-        [timing]
-        relay_pulse_ms = 150
-        admitted_hold_ms = 200
-        refused_hold_ms = 200
-        remeasure_delay_ms = 100
-        [codes]
-        trust_dir = "\(issuers.trustDirectory)"
-        assume_clock_synchronised = true
-        presentation_absence_ms = 200
-        [log]
-        database = "\(folder)/entries.sqlite"
-        [paths]
-        status_file = "\(folder)/status.json"
-        requests_dir = "\(folder)/requests"
-        [board]
-        profile = "simulated"
-        [board.simulated]
-        scenario = "\(folder)/scenario.txt"
-        fps = 1000
-        at_end = "loop"
-        """
+    // Anti-passback at its default, as a deployed gate runs.
+    let text = configurationText(gateID: "bench-daemon", scenario: folder + "/scenario.txt", fps: 1000, atEnd: "loop",
+                                 folder: folder, replayWindow: 600)
     try text.write(toFile: folder + "/healthgate.toml", atomically: true, encoding: .utf8)
     if FileManager.default.isExecutableFile(atPath: daemonBinary) {
         (daemonMemory, daemonMappings) = try measureDaemonMemory(binary: daemonBinary, config: folder + "/healthgate.toml", statusFile: folder + "/status.json",
