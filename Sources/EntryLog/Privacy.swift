@@ -10,7 +10,6 @@ public enum Privacy {
         var record = record
         record.maskedIDNumber = record.maskedIDNumber.map(maskedIDNumber)
         record.maskedName = record.maskedName.map(maskedName)
-        if let subject = record.subjectID, containsIDNumber(subject) { record.subjectID = redacted }
         record.detail = record.detail.map(redactingIDNumbers)
         record.issuer = record.issuer.map(redactingIDNumbers)
         record.event = record.event.map(redactingIDNumbers)
@@ -36,44 +35,78 @@ public enum Privacy {
             + String(characters.suffix(keepTail))
     }
 
-    /// A masked name keeps at most its first character visible when it has two or more (张*, 张**, J*** D**).
+    /// A masked name shows at most the first character of each word (张*, 张**, J*** D**): `王小明***` or
+    /// `Zhang Weiming****` carry the whole name beside the stars and are masked again.
     static func maskedName(_ value: String) -> String {
         let characters = Array(value)
-        let letters = characters.filter { $0 != "*" && $0 != " " }.count
-        if characters.count < 2 || (characters.contains("*") && letters * 2 <= characters.count) { return value }
-        guard let first = characters.first else { return value }
+        guard characters.count >= 2, let first = characters.first else { return value }
+        let words = value.split(separator: " ", omittingEmptySubsequences: true)
+        let masked = characters.contains("*") && words.allSatisfy { $0.dropFirst().allSatisfy { $0 == "*" } }
+        if masked { return value }
         return String(first) + String(repeating: "*", count: characters.count - 1)
     }
 
     /// Mainland resident ID numbers are 17 digits and a check character; passport-like numbers are shorter but
-    /// still long digit runs. Any run of 15 or more digits (or 17 digits and X) is treated as one.
+    /// still long digit runs. A run of 15 or more digits counts as one, also when written in groups
+    /// (`110105-19900101-1234`, spaces, dots) or with full-width digits (１１０１…).
     static func containsIDNumber(_ text: String) -> Bool {
-        longestDigitRun(Array(text)) >= 15
+        idNumberRuns(Array(text)).isEmpty == false
     }
 
-    /// Replaces every run that looks like an ID number with `[redacted]` (free text: override reasons, details).
+    /// Replaces every run that looks like an ID number with `[redacted]`. For free text only (override reasons,
+    /// details, rules): identifiers such as a hex subject pseudonym are never passed through it, since a random
+    /// one holds a long digit run now and then and redacting it would merge people.
     public static func redactingIDNumbers(_ text: String) -> String {
-        guard containsIDNumber(text) else { return text }
-        var out = "", run = ""
-        for character in text {
-            if character.isASCII && (character.isNumber || ((character == "X" || character == "x") && !run.isEmpty)) {
-                run.append(character)
-            } else {
-                out += run.count >= 15 ? redacted : run
-                run = ""
-                out.append(character)
-            }
+        let characters = Array(text)
+        let runs = idNumberRuns(characters)
+        guard !runs.isEmpty else { return text }
+        var out = "", index = 0
+        for run in runs {
+            out += String(characters[index..<run.lowerBound]) + redacted
+            index = run.upperBound
         }
-        out += run.count >= 15 ? redacted : run
-        return out
+        return out + String(characters[index...])
     }
 
-    private static func longestDigitRun(_ characters: [Character]) -> Int {
-        var longest = 0, current = 0
-        for character in characters {
-            if character.isASCII && character.isNumber { current += 1; longest = max(longest, current) } else { current = 0 }
+    /// Digit runs of 15 digits or more, each ending with its check character X when there is one. A single
+    /// separator between two digits (`-`, space, `.`, `/`, their full-width forms) continues a run.
+    static func idNumberRuns(_ characters: [Character]) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var start: Int?, digits = 0, end = 0
+        var index = 0
+        func close() {
+            if let first = start, digits >= 15 { runs.append(first..<end) }
+            start = nil
+            digits = 0
         }
-        return longest
+        while index < characters.count {
+            let character = characters[index]
+            if isDigit(character) {
+                if start == nil { start = index }
+                digits += 1
+                end = index + 1
+            } else if start != nil, character == "X" || character == "x" || character == "Ｘ" || character == "ｘ" {
+                end = index + 1
+                close()
+            } else if start != nil, isSeparator(character), index + 1 < characters.count, isDigit(characters[index + 1]) {
+                // Part of the number: the next digit continues the run.
+            } else {
+                close()
+            }
+            index += 1
+        }
+        close()
+        return runs
+    }
+
+    private static func isDigit(_ character: Character) -> Bool {
+        // ASCII and full-width digits; other scripts' digits are not written in ID numbers here.
+        guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1 else { return false }
+        return (0x30...0x39).contains(scalar.value) || (0xFF10...0xFF19).contains(scalar.value)
+    }
+
+    private static func isSeparator(_ character: Character) -> Bool {
+        ["-", " ", ".", "/", "\u{2010}", "\u{2013}", "－", "　", "．", "／"].contains(character)
     }
 }
 

@@ -96,10 +96,14 @@ public enum ConfigLoader {
 
         let validMin = r.double("thermometer.valid_min_c", default: 34.0, range: 20...40)
         let validMax = r.double("thermometer.valid_max_c", default: 43.0, range: 38...50)
+        if validMin >= validMax {
+            // Silently swapping or clamping would hide a typo that refuses (or admits) every reading.
+            r.fail("thermometer.valid_max_c", "must be above thermometer.valid_min_c (\(validMin)), found \(validMax)")
+        }
         let model = BodyTemperatureModel(
             slope: r.double("thermometer.slope", default: 1.0, range: 0.5...2.0),
             offsetCelsius: r.double("thermometer.offset_c", default: 0.0, range: -5...10),
-            validRange: validMin...max(validMin, validMax))
+            validRange: validMin...max(validMin, validMax))  // the error above stops an empty range
 
         let codes = GateConfiguration.Codes(
             trustDirectory: r.string("codes.trust_dir", default: "/etc/healthgate/trust"),

@@ -28,13 +28,37 @@ public struct StderrLogHandler: LogHandler {
         line += event.message.description
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            let text = "\(value)"
-            line += text.contains(" ") ? " \(key)=\"\(text)\"" : " \(key)=\(text)"
+            line += " \(key)=\(Self.quoted("\(value)"))"
         }
         line += "\n"
         // One write(2) per line, so lines from a crash or another thread never interleave.
         var bytes = Array(line.utf8)
         _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// A value as one field: quoted when it holds a space, a quote, `=` or nothing, with `"` and `\` escaped
+    /// and line breaks written as `\n`, so text typed by staff (a reason `drill" by=root`) cannot forge a
+    /// field or a line.
+    static func quoted(_ text: String) -> String {
+        let plain = !text.isEmpty && !text.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\\" || $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true }
+        if plain { return text }
+        var out = "\""
+        for character in text {
+            switch character {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n", "\r\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if let ascii = character.asciiValue, ascii < 0x20 || ascii == 0x7F {
+                    out += "\\x" + String(ascii, radix: 16)
+                } else {
+                    out.append(character)
+                }
+            }
+        }
+        return out + "\""
     }
 
     private static func priority(_ level: Logger.Level) -> Int {

@@ -131,8 +131,10 @@ public struct CBORReader {
         return Int(length)
     }
 
+    /// `depth` counts the containers around the item: the top item is at 0, so `maxDepth` levels of
+    /// nesting means items at depth `maxDepth - 1` at most.
     private mutating func readItem(depth: Int) throws(CBORError) -> CBORValue {
-        guard depth <= limits.maxDepth else { throw .tooDeep }
+        guard depth < limits.maxDepth else { throw .tooDeep }
         items += 1
         guard items <= limits.maxItems else { throw .tooManyItems }
         let initial = try readByte()
@@ -164,9 +166,9 @@ public struct CBORReader {
             for _ in 0..<count {
                 let key = try readItem(depth: depth + 1)
                 let value = try readItem(depth: depth + 1)
-                guard !pairs.contains(where: { $0.0 == key }) else { throw .duplicateMapKey }
                 pairs.append((key, value))
             }
+            if pairs.count > 1 && Self.hasDuplicateKey(pairs) { throw .duplicateMapKey }
             return .map(pairs)
         case 6:
             let tag = try readArgument(info)
@@ -174,6 +176,15 @@ public struct CBORReader {
         default:
             return try readSimple(info)
         }
+    }
+
+    /// Keys compare by their shortest encoding, which is equal exactly when `CBORValue ==` is (a key sent
+    /// as `18 01` and one sent as `01` are the same key). Sorting makes this O(n log n): a pairwise search
+    /// let ~1,000 keys cost a quarter of a second before the signature was checked.
+    static func hasDuplicateKey(_ pairs: [(CBORValue, CBORValue)]) -> Bool {
+        let encoded = pairs.map { CBORWriter.encode(canonicalKey: $0.0) }.sorted { $0.lexicographicallyPrecedes($1) }
+        for index in encoded.indices.dropFirst() where encoded[index] == encoded[index - 1] { return true }
+        return false
     }
 
     private mutating func readSimple(_ info: UInt8) throws(CBORError) -> CBORValue {
@@ -216,7 +227,15 @@ public enum CBORWriter {
         for shift in stride(from: (count - 1) * 8, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 
-    private static func append(_ value: CBORValue, to out: inout [UInt8]) {
+    /// The encoding that identifies a map key: like `encode`, with every NaN written alike, since `==` takes
+    /// any two NaNs as equal.
+    static func encode(canonicalKey value: CBORValue) -> [UInt8] {
+        var out: [UInt8] = []
+        append(value, to: &out, canonicalNaN: true)
+        return out
+    }
+
+    private static func append(_ value: CBORValue, to out: inout [UInt8], canonicalNaN: Bool = false) {
         switch value {
         case .unsigned(let n): appendHead(major: 0, argument: n, to: &out)
         case .negative(let n): appendHead(major: 1, argument: n, to: &out)
@@ -224,15 +243,22 @@ public enum CBORWriter {
         case .text(let t): appendHead(major: 3, argument: UInt64(t.utf8.count), to: &out); out += t.utf8
         case .array(let a):
             appendHead(major: 4, argument: UInt64(a.count), to: &out)
-            for element in a { append(element, to: &out) }
+            for element in a { append(element, to: &out, canonicalNaN: canonicalNaN) }
         case .map(let pairs):
             appendHead(major: 5, argument: UInt64(pairs.count), to: &out)
-            for (key, element) in pairs { append(key, to: &out); append(element, to: &out) }
-        case .tagged(let tag, let inner): appendHead(major: 6, argument: tag, to: &out); append(inner, to: &out)
+            for (key, element) in pairs {
+                append(key, to: &out, canonicalNaN: canonicalNaN)
+                append(element, to: &out, canonicalNaN: canonicalNaN)
+            }
+        case .tagged(let tag, let inner):
+            appendHead(major: 6, argument: tag, to: &out)
+            append(inner, to: &out, canonicalNaN: canonicalNaN)
         case .bool(let b): out.append(b ? 0xF5 : 0xF4)
         case .null: out.append(0xF6)
         case .undefined: out.append(0xF7)
-        case .float(let d): out.append(0xFB); appendBigEndian(d.bitPattern, count: 8, to: &out)
+        case .float(let d):
+            out.append(0xFB)
+            appendBigEndian((canonicalNaN && d.isNaN ? Double.nan : d).bitPattern, count: 8, to: &out)
         }
     }
 }

@@ -109,6 +109,10 @@ public struct HG1Claims: Sendable, Equatable {
     public init(_ claims: CWTClaims) throws(HealthCodeParseError) {
         guard let issuer = claims.issuer, Self.isRegionCode(issuer) else { throw .claims("iss (1) must be a 6-digit GB/T 2260 code") }
         guard let iat = claims.issuedAt, let exp = claims.expiresAt else { throw .claims("iat (6) and exp (4) are mandatory") }
+        // Whole seconds only: truncating 900.5 to 900 would let a code past the lifetime cap.
+        guard iat.rounded(.towardZero) == iat, exp.rounded(.towardZero) == exp else {
+            throw .claims("iat (6) and exp (4) must be whole seconds in HG1")
+        }
         guard exp > iat else { throw .claims("exp is not after iat") }
         guard let hg1 = claims.map[intKey: Self.claimKey], case .map = hg1 else { throw .claims("HG1 map (-261) missing") }
         guard hg1[intKey: Key.version]?.int == Self.version else { throw .claims("HG1 version (1) must be 1") }

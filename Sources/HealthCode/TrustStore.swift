@@ -64,28 +64,28 @@ public final class TrustStore: Sendable {
         reload()
     }
 
-    /// Re-reads every file. A file that fails keeps the keys it held before, if any.
+    /// Re-reads every file. Fails closed: a file that no longer loads (emptied, truncated, garbled) holds no keys,
+    /// and a directory that cannot be listed leaves the store empty, since keeping a key its operator removed
+    /// would admit codes that were meant to be refused. A file caught half-written is read again when its
+    /// size or time changes once the write ends (install files by rename to avoid the gap).
     @discardableResult
     public func reload() -> [TrustStoreProblem] {
         let stamps = currentStamps()
-        let previous = state.withLock { $0.keys }
         var keys: [TrustedKey] = []
         var problems: [TrustStoreProblem] = []
         switch stamps {
         case .failure(let problem):
             problems.append(problem)
-            keys = previous
         case .success(let files):
             for file in files {
                 do throws(LoadError) {
                     keys += try Self.load(file: file.name, path: directory + "/" + file.name)
                 } catch {
-                    let kept = previous.filter { $0.file == file.name }
-                    problems.append(TrustStoreProblem(file: file.name, message: error.message + (kept.isEmpty ? "" : " (keeping the \(kept.count) key(s) loaded before)")))
-                    keys += kept
+                    problems.append(TrustStoreProblem(file: file.name, message: error.message + " (no key of this file is trusted)"))
                 }
             }
         }
+        // A directory that cannot be listed has no stamps: `reloadIfChanged` then tries again every call.
         let loadedStamps = try? stamps.get()
         state.withLock { $0 = State(keys: keys, stamps: loadedStamps, problems: problems) }
         return problems

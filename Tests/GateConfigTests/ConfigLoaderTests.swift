@@ -54,6 +54,11 @@ import Testing
         #expect(config.controller.rules.maximumOccupancy == 300)
     }
 
+    @Test func thermometerRangeMustNotBeEmpty() {
+        let found = errors("[thermometer]\nvalid_min_c = 39.5\nvalid_max_c = 38.5\n" + simulated)
+        #expect(found == ["test.toml:3: thermometer.valid_max_c: must be above thermometer.valid_min_c (39.5), found 38.5"])
+    }
+
     @Test func unknownKeyNamesFileLineAndKey() {
         let found = errors("[gate]\nid = \"g\"\nvenu = \"market\"\n" + simulated)
         #expect(found == ["test.toml:3: gate.venu: unknown key"])

@@ -73,6 +73,33 @@ import Testing
         #expect(throws: error) { try CBORReader.decode(bytes) }
     }
 
+    @Test func nestingLimitCountsLevels() throws {
+        // Three levels ([[0]]) fit a limit of 3; a fourth level does not.
+        #expect(try CBORReader.decode([0x81, 0x81, 0x00], limits: CBORLimits(maxDepth: 3)) == .array([.array([.unsigned(0)])]))
+        #expect(throws: CBORError.tooDeep) { try CBORReader.decode([0x81, 0x81, 0x81, 0x00], limits: CBORLimits(maxDepth: 3)) }
+    }
+
+    @Test(arguments: [
+        [UInt8]([0xA2, 0x01, 0x02, 0x18, 0x01, 0x03]),                   // 1 and 1 in a longer encoding
+        [0xA2, 0xF9, 0x3C, 0x00, 0x01, 0xFB, 0x3F, 0xF0, 0, 0, 0, 0, 0, 0, 0x02], // 1.0 as half and as double
+        [0xA2, 0xF9, 0x7E, 0x00, 0x01, 0xFB, 0x7F, 0xF8, 0, 0, 0, 0, 0, 0x01, 0x02], // two different NaNs
+        [0xA3, 0x61, 0x61, 0x01, 0x61, 0x62, 0x02, 0x61, 0x61, 0x03],   // "a", "b", "a": not neighbours on the wire
+    ])
+    func duplicateKeysAreFoundByValue(bytes: [UInt8]) {
+        #expect(throws: CBORError.duplicateMapKey) { try CBORReader.decode(bytes) }
+    }
+
+    /// The map of ~1,000 24-byte keys that took a quarter of a second with a pairwise search (issue 12, item 13).
+    @Test func manyDistinctKeysDecodeAndOneRepeatIsFound() throws {
+        func key(_ n: Int) -> CBORValue { .bytes(Array(repeating: 0x5A, count: 20) + withUnsafeBytes(of: UInt32(n).bigEndian, Array.init)) }
+        var pairs = (0..<1_000).map { (key($0), CBORValue.unsigned(UInt64($0))) }
+        let distinct = CBORWriter.encode(.map(pairs))
+        guard case .map(let decoded) = try CBORReader.decode(distinct) else { Issue.record("not a map"); return }
+        #expect(decoded.count == 1_000)
+        pairs.append((key(0), .unsigned(0)))
+        #expect(throws: CBORError.duplicateMapKey) { try CBORReader.decode(CBORWriter.encode(.map(pairs))) }
+    }
+
     @Test func capsItemCount() {
         let array = [0x99, 0x10, 0x00] + [UInt8](repeating: 0x00, count: 0x1000)
         #expect(throws: CBORError.tooManyItems) { try CBORReader.decode(array, limits: CBORLimits(maxItems: 100)) }
@@ -81,6 +108,34 @@ import Testing
     @Test func capsStringLength() {
         let bytes = [0x59, 0x01, 0x00] + [UInt8](repeating: 0x41, count: 256)
         #expect(throws: CBORError.stringTooLong) { try CBORReader.decode(bytes, limits: CBORLimits(maxStringBytes: 255)) }
+    }
+}
+
+@Suite struct HG1ClaimTimeTests {
+    static func claims(iat: CBORValue, exp: CBORValue) throws -> CWTClaims {
+        let hg1 = HG1Claims(issuer: "110105", issuedAt: 1_764_400_000, expiresAt: 1_764_400_900, colour: .green, subjectID: Array(0..<16))
+        guard case .map(var pairs) = hg1.cwt else { throw HealthCodeParseError.claims("not a map") }
+        pairs = pairs.map { pair in
+            switch pair.0.int {
+            case CWTClaims.issuedAtKey: (pair.0, iat)
+            case CWTClaims.expiresKey: (pair.0, exp)
+            default: pair
+            }
+        }
+        return try CWTClaims(CBORWriter.encode(.map(pairs)), limits: CBORLimits())
+    }
+
+    /// 900.5 s used to be truncated to 900 s and pass a 900 s lifetime cap (issue 12, item 14).
+    @Test func fractionalIssueAndExpiryTimesAreUnreadable() throws {
+        let fractional = try Self.claims(iat: .float(1_764_400_000), exp: .float(1_764_400_900.5))
+        #expect(throws: HealthCodeParseError.self) { try HG1Claims(fractional) }
+        let early = try Self.claims(iat: .float(1_764_399_999.5), exp: .int(1_764_400_900))
+        #expect(throws: HealthCodeParseError.self) { try HG1Claims(early) }
+    }
+
+    @Test func wholeSecondsAsFloatsAreAccepted() throws {
+        let claims = try HG1Claims(Self.claims(iat: .float(1_764_400_000), exp: .float(1_764_400_900)))
+        #expect(claims.expiresAt - claims.issuedAt == 900)
     }
 }
 

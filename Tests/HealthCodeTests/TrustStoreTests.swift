@@ -41,17 +41,35 @@ import Testing
         #expect(store.keys(for: first.keyID).isEmpty)
     }
 
-    @Test func aFileBrokenOnReloadKeepsItsPreviousKeys() throws {
+    /// Revoking a key by emptying or breaking its file revokes it (issue 12, item 10): fail closed.
+    @Test(arguments: ["", "-----BEGIN PUBLIC KEY-----\nMFkw", "not a key"])
+    func aFileBrokenOnReloadNoLongerHoldsItsKeys(content: String) throws {
         let directory = try TrustDirectory()
         defer { directory.remove() }
         let key = try HG1IssuerKey(region: "110105")
         try directory.add(key)
         let store = TrustStore(directory: directory.path)
-        // A half-copied file: the key it held before must not vanish.
-        try directory.write(key.trustEntryFileName, "-----BEGIN PUBLIC KEY-----\nMFkw")
+        #expect(store.keys(for: key.keyID).count == 1)
+        try directory.write(key.trustEntryFileName, content)
+        #expect(store.reloadIfChanged())
+        #expect(store.keys(for: key.keyID).isEmpty)
+        #expect(store.problems.first?.file == key.trustEntryFileName)
+        // The file written whole again: its key is back at the next reload.
+        try directory.add(key)
         #expect(store.reloadIfChanged())
         #expect(store.keys(for: key.keyID).count == 1)
-        #expect(store.problems.first?.file == key.trustEntryFileName)
+    }
+
+    @Test func aDeletedDirectoryRevokesEveryKey() throws {
+        let directory = try TrustDirectory()
+        let key = try HG1IssuerKey(region: "110105")
+        try directory.add(key)
+        let store = TrustStore(directory: directory.path)
+        #expect(store.keyCount == 1)
+        directory.remove()
+        #expect(store.reloadIfChanged())
+        #expect(store.keyCount == 0)
+        #expect(store.problems.map(\.file) == [directory.path])
     }
 
     @Test func aMissingDirectoryIsAProblemNotACrash() {
