@@ -44,8 +44,8 @@ enum ChainVerifier {
             SELECT checkpoint_through_seq, checkpoint_hash FROM entry
             WHERE checkpoint_through_seq IS NOT NULL ORDER BY seq DESC LIMIT 1
             """)
-        let startSeq: Int64 = (checkpoint?[0] as Int64?).map { $0 + 1 } ?? 1
-        let startHash: Data = (checkpoint?[1] as Data?) ?? Schema.genesisHash
+        let startSeq: Int64 = (try checkpoint?.optional(0, "checkpoint_through_seq") as Int64?).map { $0 + 1 } ?? 1
+        let startHash: Data = (try checkpoint?.optional(1, "checkpoint_hash") as Data?) ?? Schema.genesisHash
         var report = ChainReport(rowsChecked: 0, headSeq: nil, headHash: nil,
                                  startsAfterSeq: checkpoint == nil ? nil : startSeq - 1, problem: nil)
         var before: Link?, previous: Link?
@@ -54,7 +54,15 @@ enum ChainVerifier {
         var suspect: (link: Link, contentChanged: Bool)?
         let rows = try Row.fetchCursor(db, sql: "SELECT \(StoredRow.columns) FROM entry ORDER BY seq")
         while let raw = try rows.next() {
-            let row = StoredRow(row: raw)
+            let row: StoredRow
+            do {
+                row = try StoredRow(row: raw)
+            } catch let corrupt as CorruptValue {
+                // The writer never stores a wrong-typed value: the row was edited.
+                report.rowsChecked += 1
+                report.problem = .changed(seq: corrupt.seq ?? (previous?.seq ?? startSeq - 1) + 1)
+                return report
+            }
             report.rowsChecked += 1
             let link = Link(seq: row.seq, hash: row.hash)
             report.headSeq = row.seq

@@ -27,6 +27,8 @@ public enum EntryLogError: Error, Equatable, CustomStringConvertible, Sendable {
     case unknownSchema(path: String, detail: String)
     /// The record cannot be stored as given (a non-finite time, …); nothing was written.
     case invalidRecord(String)
+    /// A stored value of the wrong type (the database was edited): the row and column, never the value.
+    case corruptRow(path: String, seq: Int64?, column: String, found: String)
     /// Any other SQLite failure, with SQLite's own message.
     case sqlite(path: String, code: Int32, detail: String)
 
@@ -48,6 +50,10 @@ public enum EntryLogError: Error, Equatable, CustomStringConvertible, Sendable {
             return "entry log \(path): not an entry log this version understands (\(detail))"
         case .invalidRecord(let detail):
             return "entry record rejected: \(detail)"
+        case .corruptRow(let path, let seq, let column, let found):
+            let row = seq.map { "row \($0)" } ?? "a row"
+            return "entry log \(path): \(row) holds \(found) in \(column), which this program never writes: " +
+                "the file was edited; run gatectl verify and keep the file for inspection"
         case .sqlite(let path, let code, let detail):
             return "entry log \(path): SQLite error \(code): \(detail)"
         }
@@ -56,6 +62,9 @@ public enum EntryLogError: Error, Equatable, CustomStringConvertible, Sendable {
     /// Maps any error thrown by GRDB (or the file system) to a typed case.
     static func map(_ error: any Error, path: String) -> EntryLogError {
         if let own = error as? EntryLogError { return own }
+        if let corrupt = error as? CorruptValue {
+            return .corruptRow(path: path, seq: corrupt.seq, column: corrupt.column, found: corrupt.found)
+        }
         guard let dbError = error as? DatabaseError else {
             return .sqlite(path: path, code: -1, detail: String(describing: error))
         }

@@ -115,7 +115,7 @@ public final class EntryLogReader: Sendable {
             let (whereSQL, arguments) = Self.whereClause(filter)
             var sql = "SELECT \(StoredRow.columns) FROM entry\(whereSQL) ORDER BY seq DESC"
             if let limit = filter.limit { sql += " LIMIT \(max(0, limit))" }
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { StoredRow(row: $0).entry }.reversed()
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { try StoredRow(row: $0).entry }.reversed()
         }
     }
 
@@ -137,7 +137,7 @@ public final class EntryLogReader: Sendable {
     public func entries(after seq: Int64, limit: Int = 1000) throws(EntryLogError) -> [LoggedEntry] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT \(StoredRow.columns) FROM entry WHERE seq > ? ORDER BY seq LIMIT ?",
-                             arguments: [seq, limit]).map { StoredRow(row: $0).entry }
+                             arguments: [seq, limit]).map { try StoredRow(row: $0).entry }
         }
     }
 
@@ -158,7 +158,7 @@ public final class EntryLogReader: Sendable {
             let filter = EntryFilter(since: since, until: until, kind: .attempt, subjectID: subjectID, limit: nil)
             let (whereSQL, arguments) = Self.whereClause(filter)
             let attempts = try Row.fetchAll(db, sql: "SELECT \(StoredRow.columns) FROM entry\(whereSQL) ORDER BY time",
-                                            arguments: arguments).map { StoredRow(row: $0).entry }
+                                            arguments: arguments).map { try StoredRow(row: $0).entry }
             // Merge overlapping windows so each row is read once.
             var intervals: [(from: Double, to: Double)] = []
             for attempt in attempts {
@@ -175,7 +175,7 @@ public final class EntryLogReader: Sendable {
                     ORDER BY time, seq
                     """, arguments: [interval.from, interval.to, subjectID])
                 while let row = try rows.next() {
-                    let entry = StoredRow(row: row).entry
+                    let entry = try StoredRow(row: row).entry
                     guard let nearest = Self.nearest(to: entry.record.time, in: attempts) else { continue }
                     let gap = entry.record.time - nearest.record.time
                     guard abs(gap) <= window else { continue }
@@ -205,7 +205,7 @@ public final class EntryLogReader: Sendable {
             for row in try Row.fetchAll(db, sql: """
                 SELECT event, count(*) FROM entry WHERE time >= ? AND time < ? AND kind = 'event' GROUP BY event
                 """, arguments: [from, until]) {
-                events[(row[0] as String?) ?? "?"] = row[1]
+                events[(try row.optional(0, "event") as String?) ?? "?"] = try row.required(1, "count(*)")
             }
             let unsynchronised = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM entry WHERE time >= ? AND time < ? AND clock_synced = 0
@@ -214,10 +214,10 @@ public final class EntryLogReader: Sendable {
                                             arguments: [from, until])
             let bounds = try Row.fetchOne(db, sql: "SELECT min(seq), max(seq) FROM entry WHERE time >= ? AND time < ?",
                                           arguments: [from, until])
-            let lastSeq: Int64? = bounds?[1]
+            let lastSeq: Int64? = try bounds?.optional(1, "max(seq)")
             let lastHash = try lastSeq.flatMap { try Data.fetchOne(db, sql: "SELECT hash FROM entry WHERE seq = ?", arguments: [$0]) }
             return DailyReport(gateIDs: gates.sorted(), from: from, until: until, totals: totals, events: events,
-                               unsynchronisedClockRows: unsynchronised, firstSeq: bounds?[0], lastSeq: lastSeq,
+                               unsynchronisedClockRows: unsynchronised, firstSeq: try bounds?.optional(0, "min(seq)"), lastSeq: lastSeq,
                                lastHash: lastHash?.hex)
         }
     }
@@ -269,13 +269,14 @@ public final class EntryLogReader: Sendable {
             FROM entry WHERE time >= ? AND time < ? GROUP BY bucket
             """, arguments: [since, until])
         while let row = try counts.next() {
-            var bucket = StatsBucket(localStart: row[0])
-            bucket.attempts = row[1]
-            bucket.admitted = row[2]
-            bucket.refused = row[3]
-            bucket.overrides = row[4]
-            bucket.peakOccupancy = row[5]
-            bucket.faults = row[6]
+            // An edited value can come back as text (max() sorts text above numbers): reported, never trapped.
+            var bucket = StatsBucket(localStart: try row.required(0, "time"))
+            bucket.attempts = try row.optional(1, "kind") ?? 0
+            bucket.admitted = try row.optional(2, "decision") ?? 0
+            bucket.refused = try row.optional(3, "decision") ?? 0
+            bucket.overrides = try row.optional(4, "decision") ?? 0
+            bucket.peakOccupancy = try row.optional(5, "occupancy_after")
+            bucket.faults = try row.optional(6, "event") ?? 0
             buckets[bucket.localStart] = bucket
         }
         let reasons = try Row.fetchCursor(db, sql: """
@@ -283,9 +284,9 @@ public final class EntryLogReader: Sendable {
             WHERE time >= ? AND time < ? AND reasons != ''
             """, arguments: [since, until])
         while let row = try reasons.next() {
-            let key: Int64 = row[0]
-            let decision: String = row[1]
-            let list: String = row[2]
+            let key: Int64 = try row.required(0, "time")
+            let decision: String = try row.required(1, "decision")
+            let list: String = try row.required(2, "reasons")
             var bucket = buckets[key] ?? StatsBucket(localStart: key)
             for reason in list.split(separator: ",") {
                 if decision == EntryRecord.Decision.refused.rawValue { bucket.refusedByReason[String(reason), default: 0] += 1 }

@@ -67,10 +67,13 @@ public final class EntryLogWriter: Sendable {
     public func recentFingerprints(since: EpochSeconds) throws(EntryLogError) -> [(fingerprint: String, time: EpochSeconds)] {
         try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT fingerprint, time FROM entry
+                SELECT fingerprint, time, seq FROM entry
                 WHERE time >= ? AND kind = 'attempt' AND decision = 'admitted' AND fingerprint IS NOT NULL
                 ORDER BY seq
-                """, arguments: [since]).map { (fingerprint: $0[0], time: $0[1]) }
+                """, arguments: [since]).map { row in
+                    let seq: Int64? = try row.optional(2, "seq")
+                    return (fingerprint: try row.required(0, "fingerprint", seq: seq), time: try row.required(1, "time", seq: seq))
+                }
         }
     }
 
@@ -78,8 +81,11 @@ public final class EntryLogWriter: Sendable {
     public func lastOccupancy() throws(EntryLogError) -> (occupancy: Int, time: EpochSeconds)? {
         try read { db in
             try Row.fetchOne(db, sql: """
-                SELECT occupancy_after, time FROM entry WHERE occupancy_after IS NOT NULL ORDER BY seq DESC LIMIT 1
-                """).map { (occupancy: $0[0], time: $0[1]) }
+                SELECT occupancy_after, time, seq FROM entry WHERE occupancy_after IS NOT NULL ORDER BY seq DESC LIMIT 1
+                """).map { row in
+                let seq: Int64? = try row.optional(2, "seq")
+                return (occupancy: try row.required(0, "occupancy_after", seq: seq), time: try row.required(1, "time", seq: seq))
+            }
         }
     }
 
@@ -97,7 +103,7 @@ public final class EntryLogWriter: Sendable {
             let through = firstKept - 1
             guard let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM entry WHERE seq <= ? ORDER BY seq DESC LIMIT 1",
                                               arguments: [through]) else { return 0 }
-            let lastHash: Data = last[1]
+            let lastHash: Data = try last.required(1, "hash", seq: try last.optional(0, "seq"))
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE seq <= ?", arguments: [through]) ?? 0
             for reason in Reason.allCases {
                 try db.execute(sql: "DELETE FROM entry_reason WHERE reason = ? AND seq <= ?", arguments: [reason.rawValue, through])
@@ -120,7 +126,10 @@ public final class EntryLogWriter: Sendable {
     static func insert(_ row: StoredRow, _ db: Database, emptyTableAnchor: (seq: Int64, hash: Data)? = nil) throws -> Int64 {
         var row = row
         let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM entry ORDER BY seq DESC LIMIT 1")
-            .map { (seq: $0[0] as Int64, hash: $0[1] as Data) } ?? emptyTableAnchor ?? (seq: 0, hash: Schema.genesisHash)
+            .map { row in
+                let seq: Int64 = try row.required(0, "seq")
+                return (seq: seq, hash: try row.required(1, "hash", seq: seq) as Data)
+            } ?? emptyTableAnchor ?? (seq: 0, hash: Schema.genesisHash)
         row.seq = last.seq + 1
         row.prevHash = last.hash
         row.hash = row.computedHash()

@@ -103,35 +103,39 @@ struct StoredRow: Sendable, Equatable {
         checkpoint_hash, prev_hash, hash
         """
 
-    init(row: Row) {
-        seq = row[0]
-        gateID = row[1]
-        time = row[2]
-        utcOffset = row[3]
-        kind = row[4]
-        decision = row[5]
-        reasons = row[6]
-        event = row[7]
-        format = row[8]
-        issuer = row[9]
-        colour = row[10]
-        maskedName = row[11]
-        maskedID = row[12]
-        subjectID = row[13]
-        natAgeHours = row[14]
-        vaccinationDoses = row[15]
-        temperature = row[16]
-        remeasuredTemperature = row[17]
-        occupancyAfter = row[18]
-        clockSynced = row[19]
-        fingerprint = row[20]
-        rules = row[21]
-        detail = row[22]
-        checkpointThroughSeq = row[23]
-        checkpointCount = row[24]
-        checkpointHash = row[25]
-        prevHash = row[26]
-        hash = row[27]
+    /// Reads a row as stored; a value of the wrong type throws `CorruptValue` naming the row and column.
+    init(row: Row) throws {
+        let seq: Int64 = try row.required(0, "seq")
+        func value<T: DatabaseValueConvertible>(_ index: Int, _ column: String) throws -> T { try row.required(index, column, seq: seq) }
+        func optional<T: DatabaseValueConvertible>(_ index: Int, _ column: String) throws -> T? { try row.optional(index, column, seq: seq) }
+        self.seq = seq
+        gateID = try value(1, "gate_id")
+        time = try value(2, "time")
+        utcOffset = try value(3, "utc_offset")
+        kind = try value(4, "kind")
+        decision = try value(5, "decision")
+        reasons = try value(6, "reasons")
+        event = try optional(7, "event")
+        format = try optional(8, "format")
+        issuer = try optional(9, "issuer")
+        colour = try optional(10, "colour")
+        maskedName = try optional(11, "masked_name")
+        maskedID = try optional(12, "masked_id")
+        subjectID = try optional(13, "subject_id")
+        natAgeHours = try optional(14, "nat_age_hours")
+        vaccinationDoses = try optional(15, "vaccination_doses")
+        temperature = try optional(16, "temperature")
+        remeasuredTemperature = try optional(17, "remeasured_temperature")
+        occupancyAfter = try optional(18, "occupancy_after")
+        clockSynced = try value(19, "clock_synced")
+        fingerprint = try optional(20, "fingerprint")
+        rules = try value(21, "rules")
+        detail = try optional(22, "detail")
+        checkpointThroughSeq = try optional(23, "checkpoint_through_seq")
+        checkpointCount = try optional(24, "checkpoint_count")
+        checkpointHash = try optional(25, "checkpoint_hash")
+        prevHash = try value(26, "prev_hash")
+        hash = try value(27, "hash")
     }
 
     /// Builds the row for a record; the record has already passed `Privacy.sanitised`.

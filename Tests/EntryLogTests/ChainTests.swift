@@ -24,6 +24,8 @@ struct ChainTests {
     /// Each tampering, done with the sqlite3 tool on the file, and the problem verify must name.
     static let tamperings: [(name: String, sql: String, expected: ChainProblem)] = [
         ("edit a field", "UPDATE entry SET temperature = 36.6 WHERE seq = 4", .changed(seq: 4)),
+        ("a wrong-typed value", "UPDATE entry SET occupancy_after = 'x' WHERE seq = 10", .changed(seq: 10)),
+        ("a time as text", "UPDATE entry SET time = 'abc' WHERE seq = 3", .changed(seq: 3)),
         ("edit the decision", "UPDATE entry SET decision = 'refused' WHERE seq = 10", .changed(seq: 10)),
         ("edit and rewrite the hash", "UPDATE entry SET hash = randomblob(32) WHERE seq = 6", .changed(seq: 6)),
         ("delete a row", "DELETE FROM entry WHERE seq = 5", .removed(afterSeq: 4, beforeSeq: 6)),
