@@ -84,7 +84,7 @@ public final class ServiceReporter {
         metrics.fireAlarm = status.fireAlarm
         metrics.trustKeyCount = status.trustKeys
         metrics.nearestKeyExpiry = status.nearestKeyExpiry
-        let inFault = Set(status.faults.map { String($0.prefix { $0 != ":" }) })
+        let inFault = Set(status.faults.map(\.source.rawValue))
         for device in Set(GateMetrics.knownDevices).union(metrics.devicesInFault).union(inFault) {
             metrics.setFault(device: device, active: inFault.contains(device))
         }
@@ -96,9 +96,9 @@ public final class ServiceReporter {
     static func statusLine(_ status: GateStatus, admissions: UInt64, refusals: UInt64) -> String {
         var parts: [String] = []
         if status.fireAlarm { parts.append("FIRE ALARM: gate held open") }
-        if !status.faults.isEmpty { parts.append("Fault: " + status.faults.joined(separator: "; ")) }
+        if !status.faults.isEmpty { parts.append("Fault: " + status.faults.map(\.description).joined(separator: "; ")) }
         if !status.clockSynchronised { parts.append("clock not synchronised") }
-        if parts.isEmpty { parts.append("Gate \(status.state)") }
+        if parts.isEmpty { parts.append("Gate \(status.state.rawValue)") }
         let occupancy = status.occupancyLimit.map { "\(status.occupancy)/\($0)" } ?? "\(status.occupancy)"
         parts.append("occupancy \(occupancy), \(admissions) admitted, \(refusals) refused")
         return parts.joined(separator: "; ")

@@ -69,7 +69,8 @@ final class Harness {
     var io: SimulatedGateIO!
     var pipeline: GatePipeline!
     var configuration: GateConfiguration
-    var clock: GateClock = SystemClock(assumeSynchronised: true)
+    /// Everything runs on this clock, the simulated board included: nothing sleeps, a scripted second is one.
+    let clock = VirtualClock()
 
     init(script: String, frames: [String: String], configure: (inout GateConfiguration) -> Void = { _ in }) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("hg-pipeline-\(UUID().uuidString)")
@@ -107,25 +108,32 @@ final class Harness {
     func start() throws {
         let scenario = try Scenario.load(path: configuration.board.simulated!.scenario)
         let board = try SimulatedBoard(scenario: scenario, width: 160, height: 120)
-        io = SimulatedGateIO(board: board, path: "sim", printer: nil)
-        let devices = Board(camera: SimulatedCamera(board: board, fps: 200, path: "sim"), scanner: MarkerScanner(),
-                            thermometer: SimulatedThermometer(board: board, path: "sim"), io: io, simulation: board)
+        io = SimulatedGateIO(board: board, path: "sim", printer: nil, clock: clock)
+        let devices = Board(camera: SimulatedCamera(board: board, fps: 200, path: "sim", clock: clock), scanner: MarkerScanner(),
+                            thermometer: SimulatedThermometer(board: board, path: "sim"), io: io,
+                            scriptEnded: { board.finished })
         pipeline = GatePipeline(configuration: configuration, board: devices, verifier: verifier, log: log,
                                 clock: clock, logger: Logger(label: "test"))
         pipeline.start()
     }
 
-    /// Steps until the scenario is played and the gate is idle again (bounded).
+    /// Steps until the scenario is played and the gate is idle again (bounded: 20 s of virtual time).
     func runToEnd() {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
+        let deadline = clock.monotonic() + 20
+        while clock.monotonic() < deadline {
             pipeline.step()
-            if pipeline.scenarioFinished && (pipeline.controller.state == .ready || pipeline.controller.state == .fault) {
+            if pipeline.finished {
                 // One more pass lets a relay pulse end.
                 for _ in 0..<40 { pipeline.step() }
                 return
             }
         }
+    }
+
+    /// Steps for this long on the virtual clock (or until `done`).
+    func run(seconds: Double, until done: () -> Bool = { false }) {
+        let deadline = clock.monotonic() + seconds
+        while clock.monotonic() < deadline && !done() { pipeline.step() }
     }
 
     var relayTransitions: [Bool] { io.transitions.filter { $0.line == .relay }.map(\.active) }
@@ -165,8 +173,7 @@ final class Harness {
         #expect(harness.pipeline.controller.occupancy == 0)
         #expect(harness.pipeline.controller.lastDecision?.reasons == [.logFault])
         // Housekeeping retries the log each second; while it still fails the gate stays in fault.
-        let deadline = Date().addingTimeInterval(2.5)
-        while Date() < deadline { harness.pipeline.step() }
+        harness.run(seconds: 2.5)
         #expect(harness.pipeline.controller.state == .fault)
         #expect(harness.pipeline.controller.faults[.log] != nil)
     }
@@ -185,8 +192,7 @@ final class Harness {
         #expect(harness.attempts.isEmpty)
         harness.log.failing = false
         // Housekeeping retries once a second.
-        let deadline = Date().addingTimeInterval(3)
-        while Date() < deadline && harness.attempts.count < 2 { harness.pipeline.step() }
+        harness.run(seconds: 3) { harness.attempts.count >= 2 }
         #expect(harness.attempts.map(\.codeFingerprint) == ["fp-A", "fp-B"])
         #expect(harness.pipeline.controller.faults[.log] == nil)
         #expect(harness.events.contains("recovered"))
@@ -232,14 +238,9 @@ final class Harness {
     }
 
     @Test func anUnsynchronisedClockIsAFaultUntilItSyncs() throws {
-        /// Wall time, with the synchronised flag under the test's control (the kernel's is not).
-        final class SwitchableClock: GateClock, @unchecked Sendable {
-            var synchronised = false
-            func read() -> ClockReading { ClockReading(now: Date().timeIntervalSince1970, synchronised: synchronised) }
-        }
-        let clock = SwitchableClock()
         let harness = try Harness(script: "blank 400\n", frames: [:])
-        harness.clock = clock
+        let clock = harness.clock
+        clock.synchronised = false
         try harness.start()
         for _ in 0..<20 { harness.pipeline.step() }
         #expect(harness.pipeline.controller.faults[.clock] != nil)
@@ -248,8 +249,7 @@ final class Harness {
         #expect(harness.log.rows.allSatisfy { !$0.clockSynchronised }, "every row says the clock was not synchronised")
         #expect(harness.log.purgeCutoffs.isEmpty, "no retention purge on a clock that may be years ahead")
         clock.synchronised = true
-        let deadline = Date().addingTimeInterval(3)
-        while Date() < deadline && harness.pipeline.controller.faults[.clock] != nil { harness.pipeline.step() }
+        harness.run(seconds: 3) { harness.pipeline.controller.faults[.clock] == nil }
         #expect(harness.pipeline.controller.state == .ready)
         #expect(harness.events.last == "recovered")
         for _ in 0..<5 { harness.pipeline.step() }
@@ -260,7 +260,7 @@ final class Harness {
         let harness = try Harness(script: "blank 20\n", frames: [:]) { config in config.log.retentionDays = 7 }
         try harness.start()
         for _ in 0..<5 { harness.pipeline.step() }
-        let expected = Date().timeIntervalSince1970 - 7 * 86_400
+        let expected = harness.clock.now - 7 * 86_400
         #expect(harness.log.purgeCutoffs.count == 1, "purged at start, then hourly")
         #expect(abs((harness.log.purgeCutoffs.first ?? 0) - expected) < 60)
     }

@@ -161,7 +161,7 @@ final class NotifySocket {
 }
 
 @Suite struct ServiceStatusLineTests {
-    static func status(state: String = "ready", faults: [String] = [], clock: Bool = true, fire: Bool = false,
+    static func status(state: GateState = .ready, faults: [GateStatus.Fault] = [], clock: Bool = true, fire: Bool = false,
                        occupancy: Int = 4, limit: Int? = 120) -> GateStatus {
         GateStatus(gateID: "g", pid: 1, state: state, occupancy: occupancy, occupancyLimit: limit, faults: faults,
                    clockSynchronised: clock, fireAlarm: fire, lastDecision: nil, startedAt: 0, updatedAt: 0,
@@ -171,10 +171,10 @@ final class NotifySocket {
     @Test("what matters comes first", arguments: [
         (status(), "Gate ready; occupancy 4/120, 7 admitted, 2 refused"),
         (status(limit: nil), "Gate ready; occupancy 4, 7 admitted, 2 refused"),
-        (status(state: "fault", faults: ["camera: /dev/video0: open failed"]),
+        (status(state: .fault, faults: [.init(source: .camera, message: "/dev/video0: open failed")]),
          "Fault: camera: /dev/video0: open failed; occupancy 4/120, 7 admitted, 2 refused"),
         (status(clock: false), "clock not synchronised; occupancy 4/120, 7 admitted, 2 refused"),
-        (status(faults: ["gpio: x", "log: y"], fire: true),
+        (status(faults: [.init(source: .gpio, message: "x"), .init(source: .log, message: "y")], fire: true),
          "FIRE ALARM: gate held open; Fault: gpio: x; log: y; occupancy 4/120, 7 admitted, 2 refused"),
     ])
     func statusLine(status: GateStatus, expected: String) {
