@@ -202,7 +202,12 @@ public final class GatePipeline {
         let logWasFaulted = controller.faults[.log] != nil
         var verified = false
         while let event = queue.popFirst() {
-            for command in controller.handle(event, clock: clock.read()) {
+            let commands = controller.handle(event, clock: clock.read())
+            if case .logFailed(let row, _) = event, row.kind == .attempt, row.decision == .admitted || row.decision == .override,
+               !commands.contains(.bufferUnwritten(row)) {
+                logger.critical("decision: refused (log_fault): the admission's row could not be written")
+            }
+            for command in commands {
                 if case .verifyCode = command { verified = true }
                 queue.append(contentsOf: execute(command))
             }
@@ -219,10 +224,6 @@ public final class GatePipeline {
             guard let failure = sink.commit(record) else {
                 if record.kind == .attempt { decided(record) }
                 return [.logCommitted(record)]
-            }
-            if record.kind == .attempt && (record.decision == .admitted || record.decision == .override)
-                && configuration.controller.logFailurePolicy == .refuse {
-                logger.critical("decision: refused (log_fault): the admission's row could not be written")
             }
             return [.logFailed(record, failure)]
         case .bufferUnwritten(let record):

@@ -55,6 +55,47 @@ final class MemoryLog: EntryLogging {
     }
 }
 
+/// The journal's lines, for the tests of what staff read there.
+final class JournalLines: @unchecked Sendable {
+    var lines: [String] = []
+    func contains(_ text: String) -> Bool { lines.contains { $0.contains(text) } }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let journal: JournalLines
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        journal.lines.append("\(level): \(message)")
+    }
+}
+
+/// Outputs that fail on demand, like a GPIO chip whose lines were claimed by someone else.
+final class FailingOutputs: GateIO {
+    let inner: SimulatedGateIO
+    var failing = true
+    private(set) var failedWrites = 0
+    init(_ inner: SimulatedGateIO) { self.inner = inner }
+    var path: String { inner.path }
+    func open() throws(DeviceError) { try inner.open() }
+    func set(_ line: OutputLine, _ active: Bool) throws(DeviceError) {
+        if failing {
+            failedWrites += 1
+            throw DeviceError(device: .gpio, path: "gpiochip0:GPIO17", operation: "set line", errno: 16, message: "busy")
+        }
+        try inner.set(line, active)
+    }
+    func level(_ line: InputLine) throws(DeviceError) -> Bool { try inner.level(line) }
+    func pendingEvents() throws(DeviceError) -> [InputEvent] { try inner.pendingEvents() }
+    func safeState() { inner.safeState() }
+    func close() { inner.close() }
+}
+
 func greenVerdict(_ payload: String) -> CodeVerdict {
     let credential = HealthCredential(format: .hg1, issuer: "330100", keyID: "01", issuedAt: nil, expiresAt: nil,
                                       colour: .green, subjectID: "subject-\(payload)")
@@ -67,6 +108,9 @@ final class Harness {
     let log = MemoryLog()
     let verifier = TableVerifier()
     var io: SimulatedGateIO!
+    /// Wraps the outputs, e.g. in `FailingOutputs`.
+    var wrapOutputs: (SimulatedGateIO) -> GateIO = { $0 }
+    let journal = JournalLines()
     var pipeline: GatePipeline!
     var configuration: GateConfiguration
     /// Everything runs on this clock, the simulated board included: nothing sleeps, a scripted second is one.
@@ -110,10 +154,11 @@ final class Harness {
         let board = try SimulatedBoard(scenario: scenario, width: 160, height: 120)
         io = SimulatedGateIO(board: board, path: "sim", printer: nil, clock: clock)
         let devices = Board(camera: SimulatedCamera(board: board, fps: 200, path: "sim", clock: clock), scanner: MarkerScanner(),
-                            thermometer: SimulatedThermometer(board: board, path: "sim"), io: io,
+                            thermometer: SimulatedThermometer(board: board, path: "sim"), io: wrapOutputs(io),
                             scriptEnded: { board.finished })
+        let journal = journal
         pipeline = GatePipeline(configuration: configuration, board: devices, verifier: verifier, log: log,
-                                clock: clock, logger: Logger(label: "test"))
+                                clock: clock, logger: Logger(label: "test") { _ in CapturingLogHandler(journal: journal) })
         pipeline.start()
     }
 
@@ -272,6 +317,74 @@ final class Harness {
         #expect(harness.relayTransitions == [true, false])
         #expect(harness.events.contains("fire_alarm_on"))
         #expect(harness.events.contains("fire_alarm_off"))
+        #expect(harness.journal.contains("critical: fire alarm: gate held open"), "staff find the open gate in the journal")
+        #expect(harness.journal.contains("fire alarm cleared"))
+    }
+
+    @Test func aScriptedCameraFailureLastsItsScriptedTime() throws {
+        // One second at 200 frames a second: the camera is back about a second later, whatever the retries.
+        let harness = try Harness(script: "blank 5\ncamera fail 200\nblank 600\n", frames: [:])
+        try harness.start()
+        harness.runToEnd()
+        let fault = try #require(harness.log.rows.first { $0.event == "fault" })
+        let recovered = try #require(harness.log.rows.first { $0.event == "recovered" })
+        #expect(fault.detail?.hasPrefix("camera:") == true)
+        #expect(recovered.time - fault.time >= 1.0)
+        #expect(recovered.time - fault.time < 2.0, "back-off retries must not stretch a one-second outage")
+    }
+
+    @Test func aThermometerThatGoesAwayWhileIdleIsAFaultBeforeTheNextVisitor() throws {
+        let harness = try Harness(script: "blank 20\nthermometer fail\nblank 2000\n", frames: [:])
+        try harness.start()
+        let started = harness.clock.now
+        harness.runToEnd()
+        let fault = try #require(harness.log.rows.first { $0.event == "fault" })
+        #expect(fault.detail?.hasPrefix("thermometer:") == true)
+        #expect(fault.time - started <= DeviceSupervisor.thermometerProbeInterval + 1.5, "noticed by the idle probe")
+        #expect(harness.attempts.isEmpty, "no visitor had to find it")
+        #expect(harness.pipeline.controller.state == .fault)
+    }
+
+    @Test func outputsThatCannotBeDrivenAreOneFaultAndRefuseAdmissions() throws {
+        let harness = try Harness(script: "temperature 36.5\nblank 40\nframe a.pgm 5\nblank 400\n", frames: ["a.pgm": "A"])
+        harness.verifier.verdicts["A"] = greenVerdict("A")
+        var outputs: FailingOutputs?
+        harness.wrapOutputs = { inner in
+            let failing = FailingOutputs(inner)
+            outputs = failing
+            return failing
+        }
+        try harness.start()
+        // Before the first retry (0.5 s): every lamp update fails, and the fault is reported once.
+        harness.run(seconds: 0.45)
+        let failing = try #require(outputs)
+        #expect(failing.failedWrites > 10)
+        #expect(harness.log.rows.filter { $0.event == "fault" }.map(\.detail) == ["gpio: gpio gpiochip0:GPIO17: set line failed: busy (errno 16)"])
+        #expect(harness.attempts.map(\.reasons) == [[.gpioFault]])
+        #expect(harness.relayTransitions.isEmpty)
+        #expect(harness.pipeline.controller.state == .refused || harness.pipeline.controller.state == .fault)
+        failing.failing = false
+        harness.run(seconds: 3)
+        #expect(harness.pipeline.controller.faults.isEmpty)
+        #expect(harness.pipeline.controller.state == .ready)
+    }
+
+    @Test func aDifferentCodeIsReadWhileARefusalIsShown() throws {
+        // The visitor first shows the wrong app (red), then the right one at once: no waiting out the hold.
+        let harness = try Harness(script: "temperature 36.5\nframe red.pgm 10\nframe green.pgm 10\nblank 80\n",
+                                  frames: ["red.pgm": "R", "green.pgm": "G"]) { config in
+            config.controller.refusedHoldMilliseconds = 5000
+        }
+        var red = greenVerdict("R")
+        red.credential?.colour = .red
+        harness.verifier.verdicts["R"] = red
+        harness.verifier.verdicts["G"] = greenVerdict("G")
+        try harness.start()
+        harness.runToEnd()
+        #expect(harness.attempts.map(\.decision) == [.refused, .admitted])
+        let times = harness.attempts.map(\.time)
+        #expect(times.count == 2 && times[1] - times[0] < 1, "decided within the refusal's 5 s hold")
+        #expect(harness.relayTransitions == [true, false])
     }
 
     @Test func exitsCountDownAndAFeverIsRefusedAfterTheRemeasure() throws {
