@@ -64,15 +64,6 @@ public struct SystemdNotifier: Sendable {
         try send(["STOPPING=1"] + Self.statusField(status))
     }
 
-    /// `RELOADING=1` with the `MONOTONIC_USEC=` stamp systemd ≥ 253 requires for `Type=notify-reload`
-    /// (older managers ignore it). Send `ready()` when the reload is done, whether it succeeded or not.
-    @discardableResult public func reloading(status: String? = nil) throws(SystemCallError) -> Bool {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let microseconds = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
-        return try send(["RELOADING=1", "MONOTONIC_USEC=\(microseconds)"] + Self.statusField(status))
-    }
-
     /// A status value is one line: the protocol separates fields with newlines, so any in the text
     /// would start a bogus field (a log message must never be able to send `READY=1`).
     static func statusField(_ text: String?) -> [String] {

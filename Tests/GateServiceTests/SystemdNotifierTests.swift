@@ -72,24 +72,6 @@ final class NotifySocket {
         }
     }
 
-    @Test func reloadingCarriesTheMonotonicClock() throws {
-        let listener = try NotifySocket(abstract: false)
-        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": listener.address])
-        var before = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &before)
-        try notifier.reloading()
-        var after = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &after)
-
-        let message = try #require(listener.receive())
-        let fields = message.split(separator: "\n")
-        #expect(fields.first == "RELOADING=1")
-        let stamp = try #require(fields.last.flatMap { $0.hasPrefix("MONOTONIC_USEC=") ? UInt64($0.dropFirst(15)) : nil })
-        let low = UInt64(before.tv_sec) * 1_000_000 + UInt64(before.tv_nsec) / 1_000
-        let high = UInt64(after.tv_sec) * 1_000_000 + UInt64(after.tv_nsec) / 1_000
-        #expect((low...high).contains(stamp))
-    }
-
     @Test func statusTextCannotInjectFields() throws {
         let listener = try NotifySocket(abstract: false)
         let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": listener.address])
