@@ -76,7 +76,7 @@ public final class GatePipeline {
     public func step() {
         let now = clock.monotonic()
         actuator.tick(now: now)
-        run([.tick])
+        run(.tick)
         pollInputs()
         if now >= nextHousekeeping {
             nextHousekeeping = now + 1
@@ -90,7 +90,7 @@ public final class GatePipeline {
 
     /// Leaves the outputs safe and logs the stop. Idempotent.
     public func shutdown() {
-        run([.stopping])
+        run(.stopping)
         actuator.safeState()
         devices.closeAll()
         sink.close()
@@ -112,7 +112,7 @@ public final class GatePipeline {
         // Staff type free text: an ID number typed into a reason must reach neither the journal nor the log.
         let reason = Privacy.redactingIDNumbers(reason)
         logger.notice("staff override", metadata: ["by": "\(who)", "reason": "\(reason)"])
-        run([.staffOverride(by: who, reason: reason)])
+        run(.staffOverride(by: who, reason: reason))
     }
 
     /// True when the board has played a finite script to its end (a simulated board told to stop there)
@@ -156,7 +156,7 @@ public final class GatePipeline {
             onFrameScanned?(scanSeconds)
             for code in codes {
                 let started = clock.monotonic()
-                let decided = run([.codeRead(code.payload)])
+                let decided = run(.codeRead(code.payload))
                 if decided { onDecisionLatency?(clock.monotonic() - started) }
             }
         } catch {
@@ -176,7 +176,7 @@ public final class GatePipeline {
         }
         for input in inputs {
             switch input.line {
-            case .exitSensor where input.active: run([.exitCounted])
+            case .exitSensor where input.active: run(.exitCounted)
             case .fireAlarm: fireAlarm(active: input.active)
             case .staffButton where input.active: staffOverride(by: "button", reason: "staff button")
             default: break
@@ -188,20 +188,23 @@ public final class GatePipeline {
         guard active != controller.fireAlarm else { return }
         // As faults do, the alarm goes to the journal: staff asking why the gate stood open find it there.
         if active { logger.critical("fire alarm: gate held open until it clears") } else { logger.notice("fire alarm cleared") }
-        run([.fireAlarm(active: active)])
+        run(.fireAlarm(active: active))
     }
 
     // MARK: - Controller and commands
 
-    /// Feeds events to the controller and executes its commands; every answer (a verdict, a reading, a
+    /// Feeds an event to the controller and executes its commands; every answer (a verdict, a reading, a
     /// committed or failed row, an output fault) is queued and fed after the batch that caused it.
-    /// Returns whether a presentation was verified (for the decision-latency metric).
+    /// Returns whether a presentation was verified (for the decision-latency metric). An event without
+    /// answers allocates nothing (the empty frame's path).
     @discardableResult
-    private func run(_ events: [GateEvent]) -> Bool {
-        var queue = events[...]
+    private func run(_ first: GateEvent) -> Bool {
         let logWasFaulted = controller.faults[.log] != nil
+        var answers: [GateEvent] = []
+        var nextAnswer = 0
+        var event = first
         var verified = false
-        while let event = queue.popFirst() {
+        while true {
             let commands = controller.handle(event, clock: clock.read())
             if case .logFailed(let row, _) = event, row.kind == .attempt, row.decision == .admitted || row.decision == .override,
                !commands.contains(.bufferUnwritten(row)) {
@@ -209,12 +212,19 @@ public final class GatePipeline {
             }
             for command in commands {
                 if case .verifyCode = command { verified = true }
-                queue.append(contentsOf: execute(command))
+                answers.append(contentsOf: execute(command))
             }
-            if let fault = actuator.takeFault() { queue.append(contentsOf: devices.failed(fault)) }
+            if let fault = actuator.takeFault() { answers.append(contentsOf: devices.failed(fault)) }
+            guard nextAnswer < answers.count else { break }
+            event = answers[nextAnswer]
+            nextAnswer += 1
         }
         if logWasFaulted && controller.faults[.log] == nil { logger.notice("entry log writable again") }
         return verified
+    }
+
+    private func run(_ events: [GateEvent]) {
+        for event in events { run(event) }
     }
 
     /// Runs one command; returns the events that answer it.

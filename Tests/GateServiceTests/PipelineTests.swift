@@ -69,9 +69,8 @@ struct CapturingLogHandler: LogHandler {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        journal.lines.append("\(level): \(message)")
+    func log(event: LogEvent) {
+        journal.lines.append("\(event.level): \(event.message)")
     }
 }
 
