@@ -82,6 +82,8 @@ public enum GateEvent: Sendable, Equatable {
     /// A `.log` row could not be committed (the rest of its batch was executed: nothing in a batch depends on
     /// an earlier row except an admission's relay, which waits for this answer).
     case logFailed(EntryRecord, String)
+    /// The daemon applied a new configuration (after `update(settings:)`), logged as an event row.
+    case configurationReloaded
     /// The daily occupancy reset time passed.
     case occupancyReset
     /// Time passed; the controller releases holds and runs re-measurements.

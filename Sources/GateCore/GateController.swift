@@ -146,6 +146,9 @@ public struct GateController: Sendable {
             occupancy = 0
             return [.log(eventRecord("occupancy_reset", clock: clock))]
 
+        case .configurationReloaded:
+            return [.log(eventRecord("config_reload", clock: clock))]
+
         case .fireAlarm(let active):
             guard active != fireAlarm else { return [] }
             fireAlarm = active

@@ -11,8 +11,8 @@ final class DeviceSupervisor {
     private let clock: GateClock
     private let logger: Logger
     /// Devices this supervisor has reported failed and not yet recovered.
-    private(set) var inFault: [FaultSource: DeviceError] = [:]
-    private(set) var cameraOpen = false
+    private var inFault: [FaultSource: DeviceError] = [:]
+    private var cameraOpen = false
     private var cameraRetry = Backoff()
     private var thermometerRetry = Backoff()
     private var gpioRetry = Backoff()

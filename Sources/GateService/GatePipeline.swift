@@ -102,10 +102,8 @@ public final class GatePipeline {
         configuration = newConfiguration
         controller.update(settings: newConfiguration.controller)
         verifier.reconfigure(newConfiguration.codes)
-        let reading = clock.read()
-        housekeeping.reset(newConfiguration, now: reading.now)
-        run(execute(.log(EntryRecord(time: reading.now, kind: .event, decision: .none, event: "config_reload",
-                                     occupancyAfter: controller.occupancy, clockSynchronised: reading.synchronised))))
+        housekeeping.reset(newConfiguration, now: clock.read().now)
+        run(.configurationReloaded)
     }
 
     public func staffOverride(by who: String, reason: String) {

@@ -9,7 +9,7 @@ final class LogSink {
     private let database: String
     private let logger: Logger
     /// Rows kept in memory while the log cannot be written, oldest first.
-    private(set) var unwritten: [EntryRecord] = []
+    private var unwritten: [EntryRecord] = []
 
     init(log: EntryLogging, database: String, logger: Logger) {
         self.log = log

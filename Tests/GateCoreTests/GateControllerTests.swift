@@ -600,6 +600,9 @@ struct GateControllerTests {
     func reloadRules() {
         let gate = TestGate(Self.settings)
         gate.controller.update(settings: ControllerSettings(rules: VenueRules(vaccination: .require)))
+        let reloaded = rows(gate.send(.configurationReloaded))
+        #expect(reloaded.map(\.event) == ["config_reload"])
+        #expect(reloaded.first?.kind == .event)
         let commands = gate.attempt()
         #expect(rows(commands).first?.reasons == [.notVaccinated])
         #expect(!opensRelay(commands))
