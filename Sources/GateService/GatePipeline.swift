@@ -81,7 +81,7 @@ public final class GatePipeline {
         if now >= nextHousekeeping {
             nextHousekeeping = now + 1
             var events = housekeeping.run(clock.read(), faults: controller.faults)
-            events += devices.retry(gateIdle: controller.state == .ready)
+            events += devices.retry(gateIdle: controller.state == .ready || controller.state == .fault)
             if controller.faults[.log] != nil && sink.retry() { events.append(.deviceRecovered(.log)) }
             run(events)
         }

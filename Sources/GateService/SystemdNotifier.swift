@@ -125,7 +125,8 @@ public struct SystemdNotifier: Sendable {
 /// advises, so one late frame does not get the service killed. Pure: the loop passes its clock.
 public struct WatchdogPacer: Sendable, Equatable {
     public let period: Duration
-    private var lastPet: ContinuousClock.Instant?
+    /// Seconds on the daemon's monotonic clock (`GateClock.monotonic()`).
+    private var lastPet: Double?
 
     /// nil when there is no watchdog to pet.
     public init?(interval: Duration?) {
@@ -134,12 +135,13 @@ public struct WatchdogPacer: Sendable, Equatable {
     }
 
     /// True when a `WATCHDOG=1` is due at `now` (always for the first call).
-    public func isDue(at now: ContinuousClock.Instant) -> Bool {
+    public func isDue(at now: Double) -> Bool {
         guard let lastPet else { return true }
-        return now - lastPet >= period
+        let seconds = Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18
+        return now - lastPet >= seconds
     }
 
-    public mutating func petted(at now: ContinuousClock.Instant) {
+    public mutating func petted(at now: Double) {
         lastPet = now
     }
 }
