@@ -86,7 +86,7 @@ public enum ConfigLoader {
             r.fail("rules.occupancy_reset", "expected a local time \"HH:MM\" (got \"\(reset)\")")
         }
 
-        let controller = ControllerSettings(
+        var controller = ControllerSettings(
             rules: rules,
             relayPulseMilliseconds: r.int("timing.relay_pulse_ms", default: 1500, range: 100...30_000),
             admittedHoldMilliseconds: r.int("timing.admitted_hold_ms", default: 2000, range: 100...60_000),
@@ -100,16 +100,17 @@ public enum ConfigLoader {
             // Silently swapping or clamping would hide a typo that refuses (or admits) every reading.
             r.fail("thermometer.valid_max_c", "must be above thermometer.valid_min_c (\(validMin)), found \(validMax)")
         }
-        let model = BodyTemperatureModel(
+        controller.temperatureModel = BodyTemperatureModel(
             slope: r.double("thermometer.slope", default: 1.0, range: 0.5...2.0),
             offsetCelsius: r.double("thermometer.offset_c", default: 0.0, range: -5...10),
             validRange: validMin...max(validMin, validMax))  // the error above stops an empty range
 
+        // Anti-passback and presentation filtering are the controller's decisions; the keys stay in [codes].
+        controller.replayWindowSeconds = r.int("codes.replay_window_s", default: 600, range: 0...86_400)
+        controller.presentationAbsenceMilliseconds = r.int("codes.presentation_absence_ms", default: 1500, range: 100...60_000)
         let codes = GateConfiguration.Codes(
             trustDirectory: r.string("codes.trust_dir", default: "/etc/healthgate/trust"),
             unsyncedClock: r.oneOf("codes.unsynced_clock", default: UnsyncedClockPolicy.refuse),
-            replayWindowSeconds: r.int("codes.replay_window_s", default: 600, range: 0...86_400),
-            presentationAbsenceMilliseconds: r.int("codes.presentation_absence_ms", default: 1500, range: 100...60_000),
             assumeClockSynchronised: r.bool("codes.assume_clock_synchronised", default: false),
             maxHG1LifetimeSeconds: r.int("codes.max_hg1_lifetime_s", default: 900, range: 60...86_400))
 
@@ -125,7 +126,7 @@ public enum ConfigLoader {
             boardDirectory: r.string("paths.board_dir", default: "/usr/share/healthgate/board"))
 
         return GateConfiguration(
-            gate: gate, controller: controller, temperatureModel: model, codes: codes, occupancy: occupancy,
+            gate: gate, controller: controller, codes: codes, occupancy: occupancy,
             log: log, paths: paths, board: readBoard(r, profile: profile),
             overrideGroup: r.string("override.group", default: "gate-staff"))
     }

@@ -13,10 +13,6 @@ public struct GateConfiguration: Sendable, Equatable {
     public struct Codes: Sendable, Equatable {
         public var trustDirectory: String
         public var unsyncedClock: UnsyncedClockPolicy
-        /// Anti-passback window: the same code admitted again within this time is refused as `replayed`.
-        public var replayWindowSeconds: Int
-        /// A code held in view counts as presented again only after it was out of view this long.
-        public var presentationAbsenceMilliseconds: Int
         /// Treat the clock as synchronised whatever the kernel says (a gate with a trusted RTC or GPS,
         /// or a demo machine without NTP). Off by default: validity is checked only against a synced clock.
         public var assumeClockSynchronised: Bool
@@ -45,8 +41,8 @@ public struct GateConfiguration: Sendable, Equatable {
     }
 
     public var gate: Gate
+    /// Rules, timings, the thermometer's calibration, anti-passback and presentation filtering: the controller's.
     public var controller: ControllerSettings
-    public var temperatureModel: BodyTemperatureModel
     public var codes: Codes
     public var occupancy: Occupancy
     public var log: Log

@@ -35,11 +35,16 @@ public enum BuzzerPattern: String, Sendable, CaseIterable, Codable {
     case alarm
 }
 
-/// Commands the controller returns. The daemon executes them in order; a `.log` is committed
-/// before anything after it in the same batch runs, so a row exists before the relay opens.
+/// Commands the controller returns. The executor runs them in order and answers each `.log` with
+/// `.logCommitted` or `.logFailed`; an admission's relay command is only issued in answer to its
+/// `.logCommitted` (or to the `.logFailed` that `admit_and_buffer` accepts), so a row exists before the relay opens.
 public enum GateCommand: Sendable, Equatable {
     case log(EntryRecord)
-    /// Read the thermometer now and feed the result back as `.temperature`.
+    /// Keep this uncommitted row in memory and write it, in order, once the log works (`admit_and_buffer`).
+    case bufferUnwritten(EntryRecord)
+    /// Verify this payload and feed the verdict back as `.codePresented`.
+    case verifyCode([UInt8])
+    /// Read the thermometer now and feed the raw reading back as `.temperatureRead` (or `.temperatureFailed`).
     case measureTemperature
     /// Energise the relay for this long, then release it.
     case pulseRelay(milliseconds: Int)
@@ -57,18 +62,28 @@ public enum FaultSource: String, Sendable, CaseIterable, Codable, Comparable {
 
 /// Inputs to the controller.
 public enum GateEvent: Sendable, Equatable {
-    /// A new code was presented (after verification and the anti-passback check).
-    case codePresented(CodeVerdict, replayed: Bool)
-    case temperature(TemperatureSample)
+    /// The scanner read this payload in a frame (every frame it is in view). The controller decides whether it
+    /// is a new presentation to verify (`.verifyCode`).
+    case codeRead([UInt8])
+    /// The verdict on a presentation the controller asked to verify. Anti-passback is the controller's.
+    case codePresented(CodeVerdict)
+    /// The thermometer's object temperature, before calibration (the controller applies the body model).
+    case temperatureRead(objectCelsius: Double)
+    /// The thermometer could not be read; the text names bus and address.
+    case temperatureFailed(String)
     case exitCounted
     case fireAlarm(active: Bool)
     /// Staff admitted one person: the button (`by: "button"`) or `gatectl open` (the SSH user).
     case staffOverride(by: String, reason: String)
     case deviceFault(FaultSource, String)
     case deviceRecovered(FaultSource)
-    /// The `.log` command at the head of the last batch could not be committed; the rest of that
-    /// batch was not executed.
+    /// A `.log` row is durably committed.
+    case logCommitted(EntryRecord)
+    /// A `.log` row could not be committed (the rest of its batch was executed: nothing in a batch depends on
+    /// an earlier row except an admission's relay, which waits for this answer).
     case logFailed(EntryRecord, String)
+    /// The daemon applied a new configuration (after `update(settings:)`), logged as an event row.
+    case configurationReloaded
     /// The daily occupancy reset time passed.
     case occupancyReset
     /// Time passed; the controller releases holds and runs re-measurements.

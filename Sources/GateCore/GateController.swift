@@ -10,6 +10,12 @@ public struct ControllerSettings: Sendable, Equatable {
     public var remeasureDelayMilliseconds: Int
     /// What an entry-log failure does to the decision (the refusing default loses no admission record).
     public var logFailurePolicy: LogFailurePolicy
+    /// Calibration of the thermometer: raw object readings become body temperatures here, next to the threshold.
+    public var temperatureModel: BodyTemperatureModel
+    /// Anti-passback: the same code admitted again within this window is refused `replayed`.
+    public var replayWindowSeconds: Int
+    /// A code held in view for many frames is one presentation; it counts again after this long out of view.
+    public var presentationAbsenceMilliseconds: Int
 
     public enum LogFailurePolicy: String, Sendable, CaseIterable {
         /// Refuse everyone while the log cannot be written (a row always exists before the relay opens).
@@ -20,23 +26,31 @@ public struct ControllerSettings: Sendable, Equatable {
 
     public init(rules: VenueRules = VenueRules(), relayPulseMilliseconds: Int = 1500, admittedHoldMilliseconds: Int = 2000,
                 refusedHoldMilliseconds: Int = 2500, remeasureDelayMilliseconds: Int = 2000,
-                logFailurePolicy: LogFailurePolicy = .refuse) {
+                logFailurePolicy: LogFailurePolicy = .refuse, temperatureModel: BodyTemperatureModel = BodyTemperatureModel(),
+                replayWindowSeconds: Int = 600, presentationAbsenceMilliseconds: Int = 1500) {
         self.rules = rules
         self.relayPulseMilliseconds = relayPulseMilliseconds
         self.admittedHoldMilliseconds = max(admittedHoldMilliseconds, relayPulseMilliseconds)
         self.refusedHoldMilliseconds = refusedHoldMilliseconds
         self.remeasureDelayMilliseconds = remeasureDelayMilliseconds
         self.logFailurePolicy = logFailurePolicy
+        self.temperatureModel = temperatureModel
+        self.replayWindowSeconds = replayWindowSeconds
+        self.presentationAbsenceMilliseconds = presentationAbsenceMilliseconds
     }
 }
 
 public enum GateState: String, Sendable, Equatable, Codable {
     case ready, measuring, admitted, refused, fault
     case emergencyOpen = "emergency_open"
+    /// Never a controller state: the status file's last word once the daemon has stopped.
+    case stopped
 }
 
 /// The gate as a state machine with no I/O: events in, commands out, one log record per attempt.
-/// Time arrives with every event (`clock`), so tests run it on a virtual clock.
+/// Every decision is here: which code reads are presentations, anti-passback, the body-temperature model,
+/// the rules, what an entry-log failure does. Time arrives with every event (`clock`), so tests run it on a
+/// virtual clock.
 public struct GateController: Sendable {
     public private(set) var settings: ControllerSettings
     public private(set) var state: GateState = .ready
@@ -56,37 +70,45 @@ public struct GateController: Sendable {
     private var pending: PendingAttempt?
     /// When the admitted/refused hold ends.
     private var holdUntil: EpochSeconds?
-    /// The batch last returned: when one of its rows cannot be committed the daemon skips what follows it,
-    /// and `.logFailed` asks again for what must still happen (the fire-alarm hold above all).
-    private var lastBatch: [GateCommand] = []
+    /// An admission (or override) whose row is not yet committed, and the actuation that waits for it.
+    private var admissionAwaitingLog: (row: EntryRecord, actuation: [GateCommand])?
+    private var replayGuard: ReplayGuard
+    private var presentations: PresentationFilter
 
-    public init(settings: ControllerSettings, occupancy: Int = 0) {
+    /// `recentAdmissions` (from the entry log) keeps anti-passback across a restart.
+    public init(settings: ControllerSettings, occupancy: Int = 0,
+                recentAdmissions: [(fingerprint: String, time: EpochSeconds)] = []) {
         self.settings = settings
         self.occupancy = max(0, occupancy)
+        replayGuard = ReplayGuard(windowSeconds: Double(settings.replayWindowSeconds))
+        presentations = PresentationFilter(absenceSeconds: Double(settings.presentationAbsenceMilliseconds) / 1000)
+        for admission in recentAdmissions { replayGuard.recordAdmission(admission.fingerprint, at: admission.time) }
     }
 
-    /// New presentations are only taken when nobody is being handled.
-    public var acceptsCodes: Bool { state == .ready || state == .fault }
+    /// New presentations are taken when nobody is being handled, and while a refusal is shown (no blind hold:
+    /// the visitor who first showed the wrong app shows the right one at once).
+    public var acceptsCodes: Bool { state == .ready || state == .fault || state == .refused }
 
     /// Applies new rules (config reload). The attempt in progress keeps its evaluation.
     public mutating func update(settings: ControllerSettings) {
         self.settings = settings
+        replayGuard.windowSeconds = Double(settings.replayWindowSeconds)
+        presentations.absenceSeconds = Double(settings.presentationAbsenceMilliseconds) / 1000
     }
 
     public mutating func handle(_ event: GateEvent, clock: ClockReading) -> [GateCommand] {
-        let commands = apply(event, clock: clock)
-        lastBatch = commands
-        return commands
-    }
-
-    private mutating func apply(_ event: GateEvent, clock: ClockReading) -> [GateCommand] {
         let now = clock.now
         switch event {
         case .tick:
             return tick(clock: clock)
 
-        case .codePresented(let verdict, let replayed):
+        case .codeRead(let payload):
+            return codeRead(payload, now: now)
+
+        case .codePresented(let verdict):
             guard acceptsCodes else { return [] }
+            holdUntil = nil
+            let replayed = verdict.isValid && replayGuard.isReplay(verdict.fingerprint, now: now)
             let rules = CodePolicy.evaluate(verdict: verdict, replayed: replayed, rules: settings.rules,
                                             occupancy: occupancy, now: now)
             if rules.contains(where: { $0.outcome == .fail }) {
@@ -108,9 +130,13 @@ public struct GateController: Sendable {
             state = .measuring
             return [.indicate(.measuring), .measureTemperature]
 
-        case .temperature(let sample):
+        case .temperatureRead(let objectCelsius):
             guard state == .measuring, var attempt = pending, attempt.remeasureAt == nil else { return [] }
-            return temperatureTaken(sample, attempt: &attempt, clock: clock)
+            return temperatureTaken(settings.temperatureModel.sample(objectCelsius: objectCelsius), attempt: &attempt, clock: clock)
+
+        case .temperatureFailed(let message):
+            guard state == .measuring, var attempt = pending, attempt.remeasureAt == nil else { return [] }
+            return temperatureTaken(.fault(message), attempt: &attempt, clock: clock)
 
         case .exitCounted:
             occupancy = max(0, occupancy - 1)
@@ -119,6 +145,9 @@ public struct GateController: Sendable {
         case .occupancyReset:
             occupancy = 0
             return [.log(eventRecord("occupancy_reset", clock: clock))]
+
+        case .configurationReloaded:
+            return [.log(eventRecord("config_reload", clock: clock))]
 
         case .fireAlarm(let active):
             guard active != fireAlarm else { return [] }
@@ -148,8 +177,9 @@ public struct GateController: Sendable {
             state = .admitted
             holdUntil = now + Double(settings.admittedHoldMilliseconds) / 1000
             lastDecision = GateStatus.LastDecision(time: now, decision: .override, reasons: [])
-            return interrupted + [.log(record), .pulseRelay(milliseconds: settings.relayPulseMilliseconds),
-                                  .indicate(.admitted), .buzz(.admit)]
+            admissionAwaitingLog = (record, [.pulseRelay(milliseconds: settings.relayPulseMilliseconds),
+                                             .indicate(.admitted), .buzz(.admit)])
+            return interrupted + [.log(record)]
 
         case .deviceFault(let source, let message):
             let isNew = faults[source] == nil
@@ -177,28 +207,40 @@ public struct GateController: Sendable {
             }
             return commands
 
+        case .logCommitted(let record):
+            var commands = admitted(record)
+            if faults.removeValue(forKey: .log) != nil {
+                // A committed row is the write that proves the log works again.
+                commands.append(.log(eventRecord("recovered", clock: clock, detail: FaultSource.log.rawValue)))
+                if state == .fault && faults.isEmpty {
+                    state = .ready
+                    commands.append(.indicate(.ready))
+                }
+            }
+            return commands
+
         case .logFailed(let record, let message):
             faults[.log] = message
+            if settings.logFailurePolicy == .admitAndBuffer {
+                // The row waits in memory and everything it stands for goes ahead.
+                return [.bufferUnwritten(record)] + admitted(record)
+            }
             // By default the decision stands only if its row exists: an admission without a row becomes a refusal.
-            // With admit_and_buffer the daemon keeps the row in memory and the admission goes ahead.
-            if settings.logFailurePolicy == .refuse, record.kind == .attempt,
-               record.decision == .admitted || record.decision == .override {
+            if let awaiting = admissionAwaitingLog, awaiting.row == record {
+                admissionAwaitingLog = nil
                 occupancy = max(0, occupancy - 1)
                 lastDecision = GateStatus.LastDecision(time: now, decision: .refused, reasons: [.logFault])
                 state = .refused
                 holdUntil = now + Double(settings.refusedHoldMilliseconds) / 1000
                 return [.indicate(.refused), .buzz(.refuse)]
             }
-            // A refusal or an event without its row (or a buffered admission) still happens: re-issue what the
-            // daemon skipped. An idle gate whose log just failed is in fault, whatever that batch showed.
-            guard let index = lastBatch.firstIndex(of: .log(record)) else { return [] }
-            var rest = Array(lastBatch[(index + 1)...])
+            // A refusal or an event without its row still happened (its batch ran on). An idle gate whose log
+            // just failed is in fault.
             if state == .ready {
                 state = .fault
-                rest = rest.map { $0 == .indicate(.ready) ? .indicate(.fault) : $0 }
-                if !rest.contains(.indicate(.fault)) { rest.append(.indicate(.fault)) }
+                return [.indicate(.fault)]
             }
-            return rest
+            return []
 
         case .started(let detail):
             return [.log(eventRecord("start", clock: clock, detail: detail)), .holdRelay(false), .indicate(idleSignal)]
@@ -223,6 +265,28 @@ public struct GateController: Sendable {
     }
 
     private var idleSignal: Signal { faults.isEmpty ? .ready : .fault }
+
+    /// Presentation filtering: a code in view for many frames is one presentation. While someone is being
+    /// handled codes only stay "in view". While a refusal is shown the refused code, still held up, is not new
+    /// (it counts again once away for `presentation_absence_ms`), but a different code is read at once.
+    private mutating func codeRead(_ payload: [UInt8], now: EpochSeconds) -> [GateCommand] {
+        guard acceptsCodes else {
+            presentations.notePresent(payload, now: now)
+            return []
+        }
+        return presentations.isNewPresentation(payload, now: now) ? [.verifyCode(payload)] : []
+    }
+
+    /// The actuation an admission's row was waiting for (and anti-passback's record of it), once the row is
+    /// in the log or, under `admit_and_buffer`, in memory.
+    private mutating func admitted(_ record: EntryRecord) -> [GateCommand] {
+        if record.kind == .attempt && record.decision == .admitted, let fingerprint = record.codeFingerprint {
+            replayGuard.recordAdmission(fingerprint, at: record.time)
+        }
+        guard let awaiting = admissionAwaitingLog, awaiting.row == record else { return [] }
+        admissionAwaitingLog = nil
+        return awaiting.actuation
+    }
 
     private mutating func tick(clock: ClockReading) -> [GateCommand] {
         let now = clock.now
@@ -309,8 +373,9 @@ public struct GateController: Sendable {
 
         if admitted {
             let prompt = notes.contains(.vaccinationPrompt)
-            return [.log(record), .pulseRelay(milliseconds: settings.relayPulseMilliseconds),
-                    .indicate(prompt ? .admittedPrompt : .admitted), .buzz(prompt ? .prompt : .admit)]
+            admissionAwaitingLog = (record, [.pulseRelay(milliseconds: settings.relayPulseMilliseconds),
+                                             .indicate(prompt ? .admittedPrompt : .admitted), .buzz(prompt ? .prompt : .admit)])
+            return [.log(record)]
         }
         let (signal, buzz) = refusalSignal(failed)
         return [.log(record), .indicate(signal), .buzz(buzz)]

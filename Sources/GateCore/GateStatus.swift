@@ -12,13 +12,38 @@ public struct GateStatus: Sendable, Equatable, Codable {
             self.reasons = reasons
         }
     }
+    /// A device in fault and what it said. Written to the file as one string, `"thermometer: /dev/i2c-1@0x5a: …"`.
+    public struct Fault: Sendable, Equatable, Codable, CustomStringConvertible {
+        public var source: FaultSource
+        public var message: String
+        public init(source: FaultSource, message: String) {
+            self.source = source
+            self.message = message
+        }
+        public var description: String { "\(source.rawValue): \(message)" }
+
+        public init(from decoder: Decoder) throws {
+            let text = try decoder.singleValueContainer().decode(String.self)
+            let name = String(text.prefix { $0 != ":" })
+            guard let source = FaultSource(rawValue: name) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown fault source \(name)"))
+            }
+            self.source = source
+            message = String(text.dropFirst(name.count).drop { $0 == ":" || $0 == " " })
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(description)
+        }
+    }
     public var gateID: String
     public var pid: Int32
-    public var state: String
+    public var state: GateState
     public var occupancy: Int
     public var occupancyLimit: Int?
-    /// Devices currently in fault, e.g. `["thermometer: /dev/i2c-1@0x5a: read failed: …"]`.
-    public var faults: [String]
+    /// Devices currently in fault, in source order.
+    public var faults: [Fault]
     public var clockSynchronised: Bool
     public var fireAlarm: Bool
     public var lastDecision: LastDecision?
@@ -29,7 +54,7 @@ public struct GateStatus: Sendable, Equatable, Codable {
     public var trustKeys: Int
     public var nearestKeyExpiry: EpochSeconds?
 
-    public init(gateID: String, pid: Int32, state: String, occupancy: Int, occupancyLimit: Int?, faults: [String],
+    public init(gateID: String, pid: Int32, state: GateState, occupancy: Int, occupancyLimit: Int?, faults: [Fault],
                 clockSynchronised: Bool, fireAlarm: Bool, lastDecision: LastDecision?, startedAt: EpochSeconds,
                 updatedAt: EpochSeconds, framesProcessed: UInt64, trustKeys: Int = 0, nearestKeyExpiry: EpochSeconds? = nil) {
         self.gateID = gateID

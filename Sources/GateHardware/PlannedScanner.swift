@@ -18,7 +18,7 @@ public final class PlannedScanner: CodeScanner {
     public init(planner: ScanPlanner = ScanPlanner(), decoder: ZbarScanner, clock: (() -> Double)? = nil) {
         self.planner = planner
         self.decoder = decoder
-        self.clock = clock ?? { monotonicSeconds() }
+        self.clock = clock ?? SystemClock(assumeSynchronised: true).monotonic
     }
 
     public func scan(_ frame: LumaFrame) -> [ScannedCode] {

@@ -16,8 +16,9 @@ final class Actuator {
     private var buzzerStepEndsAt: Double = 0
     private var buzzerRepeats = false
     private var buzzerPattern: [(on: Bool, milliseconds: Int)] = []
-    /// Called when a line cannot be driven (the gate goes to `fault`).
-    var onFault: ((DeviceError) -> Void)?
+    /// The first line that could not be driven since the last `takeFault()`. Kept, not reported on the spot:
+    /// the executor hands it to the controller after the batch, so a fault never re-enters the batch running.
+    private var fault: DeviceError?
 
     static let blinkPeriod = 0.5
 
@@ -39,7 +40,7 @@ final class Actuator {
             updateLamps(now: now)
         case .buzz(let pattern):
             startBuzzer(pattern, now: now)
-        case .log, .measureTemperature:
+        case .log, .bufferUnwritten, .verifyCode, .measureTemperature:
             break  // not outputs: the pipeline handles them
         }
     }
@@ -56,6 +57,12 @@ final class Actuator {
             if buzzerSteps.isEmpty && buzzerRepeats { buzzerSteps = buzzerPattern }
             applyBuzzerStep(now: now)
         }
+    }
+
+    /// The output fault since the last call, if any.
+    func takeFault() -> DeviceError? {
+        defer { fault = nil }
+        return fault
     }
 
     /// Relay released, lamps and buzzer off.
@@ -126,7 +133,7 @@ final class Actuator {
         do {
             try io.set(line, active)
         } catch {
-            onFault?(error)
+            if fault == nil { fault = error }
         }
     }
 }

@@ -52,7 +52,7 @@ public final class Daemon {
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// Runs until SIGTERM/SIGINT (or the end of a simulated scenario with `at_end = "stop"`).
+    /// Runs until SIGTERM/SIGINT (or until the board says its script has ended).
     public func run() {
         pipeline.start()
         writeStatus(force: true)
@@ -66,24 +66,20 @@ public final class Daemon {
             if signals & reloadBit != 0 { reload() }
             pipeline.step()
             onLoop?()
-            let now = SystemClock.monotonic()
+            let now = pipeline.clock.monotonic()
             if now >= nextRequestPoll {
                 nextRequestPoll = now + 0.25
                 takeOverrideRequests()
             }
             writeStatus(force: false)
-            if pipeline.scenarioFinished {
-                if configuration.board.simulated?.atEnd == .stop {
-                    // Let the last decision's hold and relay pulse play out before stopping.
-                    if pipeline.controller.state == .ready || pipeline.controller.state == .fault { break }
-                }
-            }
+            // A board whose script has ended (a simulation told to stop there), once the last hold played out.
+            if pipeline.finished { break }
         }
         onStopping?()
         pipeline.shutdown()
         // The last word in the status file: gatectl status must not show a stopped gate as ready.
         var final = pipeline.status(pid: getpid())
-        final.state = "stopped"
+        final.state = .stopped
         try? statusWriter.write(final)
     }
 
@@ -122,9 +118,7 @@ public final class Daemon {
 
     private func takeOverrideRequests() {
         let requests = OverrideRequests(directory: configuration.paths.requestsDirectory, group: configuration.overrideGroup)
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        for request in requests.take(now: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9) {
+        for request in requests.take(now: pipeline.clock.read().now) {
             if request.stale {
                 logger.warning("override request ignored: too old", metadata: ["user": "\(request.user)"])
             } else if request.authorised {
@@ -137,7 +131,7 @@ public final class Daemon {
     }
 
     private func writeStatus(force: Bool) {
-        let now = SystemClock.monotonic()
+        let now = pipeline.clock.monotonic()
         guard force || now >= nextStatusWrite else { return }
         nextStatusWrite = now + 0.2
         do {

@@ -18,7 +18,8 @@ public enum GateDaemonRunner {
     public static func run(configuration: GateConfiguration, configPath: String, logger: Logger,
                            hooks: (Daemon) -> Void = { _ in }) throws {
         LocalTime.useZone(configuration.gate.timeZone)
-        let board = try BoardFactory.make(configuration.board, logger: logger)
+        let clock = SystemClock(assumeSynchronised: configuration.codes.assumeClockSynchronised)
+        let board = try BoardFactory.make(configuration.board, clock: clock, logger: logger)
         let log: EntryLogWriter
         do {
             log = try EntryLogWriter(path: configuration.log.database, gateID: configuration.gate.id)
@@ -27,7 +28,6 @@ public enum GateDaemonRunner {
             throw StartError(description: "entry log \(configuration.log.database): \(error)")
         }
         let verifier = TrustStoreVerifier(codes: configuration.codes)
-        let clock = SystemClock(assumeSynchronised: configuration.codes.assumeClockSynchronised)
         let clockState = hg_clock_synchronised()
         if clockState < 0 {
             // Not "unsynchronised" but "cannot tell": a sandbox that blocks adjtimex (ProtectClock=).
@@ -46,7 +46,8 @@ public enum GateDaemonRunner {
 
 /// The board named in the configuration. A real board never falls back to the simulation.
 public enum BoardFactory {
-    public static func make(_ config: BoardConfiguration, logger: Logger) throws -> Board {
+    public static func make(_ config: BoardConfiguration, clock: GateClock = SystemClock(assumeSynchronised: true),
+                            logger: Logger) throws -> Board {
         let density = Int32(config.camera.scanDensity)
         let scanner = PlannedScanner(decoder: try ZbarScanner(options: .init(xDensity: density, yDensity: density)))
         switch config.kind {
@@ -57,11 +58,11 @@ public enum BoardFactory {
             board.loops = simulated.atEnd == .loop
             board.narrator = { text in printLine("") ; printLine("── \(text)") }
             return Board(
-                camera: SimulatedCamera(board: board, fps: simulated.fps, path: "simulated:\(simulated.scenario)"),
+                camera: SimulatedCamera(board: board, fps: simulated.fps, path: "simulated:\(simulated.scenario)", clock: clock),
                 scanner: scanner,
                 thermometer: SimulatedThermometer(board: board, path: "simulated-thermometer"),
-                io: SimulatedGateIO(board: board, path: "simulated-gpio", printer: { printLine($0) }),
-                simulation: board)
+                io: SimulatedGateIO(board: board, path: "simulated-gpio", printer: { printLine($0) }, clock: clock),
+                scriptEnded: { simulated.atEnd == .stop && board.finished })
         case .linux:
             let settings = try LinuxBoardSettings(config)
             return Board(

@@ -30,14 +30,16 @@ public struct Board {
     public var scanner: CodeScanner
     public var thermometer: Thermometer
     public var io: GateIO
-    /// The simulated board, when it is one (the daemon stops when its scenario ends).
-    public var simulation: SimulatedBoard?
+    /// True once a board playing a finite script has played it (the daemon then stops when idle);
+    /// a real board never ends.
+    public var scriptEnded: () -> Bool
 
-    public init(camera: Camera, scanner: CodeScanner, thermometer: Thermometer, io: GateIO, simulation: SimulatedBoard? = nil) {
+    public init(camera: Camera, scanner: CodeScanner, thermometer: Thermometer, io: GateIO,
+                scriptEnded: @escaping () -> Bool = { false }) {
         self.camera = camera
         self.scanner = scanner
         self.thermometer = thermometer
         self.io = io
-        self.simulation = simulation
+        self.scriptEnded = scriptEnded
     }
 }

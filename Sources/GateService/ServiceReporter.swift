@@ -10,8 +10,9 @@ import Glibc
 /// and the fleet through the metrics file. It only observes: attach it to the daemon's hooks.
 public final class ServiceReporter {
     /// How often the STATUS= line and the gauges are refreshed, and how often the metrics file is rewritten.
-    static let statusInterval: Duration = .seconds(1)
-    static let metricsInterval: Duration = .seconds(5)
+    /// Seconds on the daemon's monotonic clock.
+    static let statusInterval = 1.0
+    static let metricsInterval = 5.0
 
     private let notifier: SystemdNotifier
     private var pacer: WatchdogPacer?
@@ -20,8 +21,8 @@ public final class ServiceReporter {
     public private(set) var metrics: GateMetrics
     private var lastStatusLine: String?
     private var sentStatusLine: String?
-    private var nextStatus = ContinuousClock.now
-    private var nextMetricsWrite = ContinuousClock.now
+    private var nextStatus: Double = 0
+    private var nextMetricsWrite: Double = 0
     /// A failing notification or metrics write is logged once, not on every frame.
     private var reportedNotifyFailure = false
     private var reportedMetricsFailure = false
@@ -55,7 +56,7 @@ public final class ServiceReporter {
     }
 
     private func loopTurn(_ daemon: Daemon) {
-        let now = ContinuousClock.now
+        let now = daemon.pipeline.clock.monotonic()
         // From the frame loop itself: if capture or a decision hangs, the pets stop and systemd restarts us.
         if var due = pacer, due.isDue(at: now) {
             notify { try notifier.watchdog() }
@@ -84,7 +85,7 @@ public final class ServiceReporter {
         metrics.fireAlarm = status.fireAlarm
         metrics.trustKeyCount = status.trustKeys
         metrics.nearestKeyExpiry = status.nearestKeyExpiry
-        let inFault = Set(status.faults.map { String($0.prefix { $0 != ":" }) })
+        let inFault = Set(status.faults.map(\.source.rawValue))
         for device in Set(GateMetrics.knownDevices).union(metrics.devicesInFault).union(inFault) {
             metrics.setFault(device: device, active: inFault.contains(device))
         }
@@ -96,9 +97,9 @@ public final class ServiceReporter {
     static func statusLine(_ status: GateStatus, admissions: UInt64, refusals: UInt64) -> String {
         var parts: [String] = []
         if status.fireAlarm { parts.append("FIRE ALARM: gate held open") }
-        if !status.faults.isEmpty { parts.append("Fault: " + status.faults.joined(separator: "; ")) }
+        if !status.faults.isEmpty { parts.append("Fault: " + status.faults.map(\.description).joined(separator: "; ")) }
         if !status.clockSynchronised { parts.append("clock not synchronised") }
-        if parts.isEmpty { parts.append("Gate \(status.state)") }
+        if parts.isEmpty { parts.append("Gate \(status.state.rawValue)") }
         let occupancy = status.occupancyLimit.map { "\(status.occupancy)/\($0)" } ?? "\(status.occupancy)"
         parts.append("occupancy \(occupancy), \(admissions) admitted, \(refusals) refused")
         return parts.joined(separator: "; ")

@@ -64,15 +64,6 @@ public struct SystemdNotifier: Sendable {
         try send(["STOPPING=1"] + Self.statusField(status))
     }
 
-    /// `RELOADING=1` with the `MONOTONIC_USEC=` stamp systemd ≥ 253 requires for `Type=notify-reload`
-    /// (older managers ignore it). Send `ready()` when the reload is done, whether it succeeded or not.
-    @discardableResult public func reloading(status: String? = nil) throws(SystemCallError) -> Bool {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let microseconds = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
-        return try send(["RELOADING=1", "MONOTONIC_USEC=\(microseconds)"] + Self.statusField(status))
-    }
-
     /// A status value is one line: the protocol separates fields with newlines, so any in the text
     /// would start a bogus field (a log message must never be able to send `READY=1`).
     static func statusField(_ text: String?) -> [String] {
@@ -134,7 +125,8 @@ public struct SystemdNotifier: Sendable {
 /// advises, so one late frame does not get the service killed. Pure: the loop passes its clock.
 public struct WatchdogPacer: Sendable, Equatable {
     public let period: Duration
-    private var lastPet: ContinuousClock.Instant?
+    /// Seconds on the daemon's monotonic clock (`GateClock.monotonic()`).
+    private var lastPet: Double?
 
     /// nil when there is no watchdog to pet.
     public init?(interval: Duration?) {
@@ -143,12 +135,13 @@ public struct WatchdogPacer: Sendable, Equatable {
     }
 
     /// True when a `WATCHDOG=1` is due at `now` (always for the first call).
-    public func isDue(at now: ContinuousClock.Instant) -> Bool {
+    public func isDue(at now: Double) -> Bool {
         guard let lastPet else { return true }
-        return now - lastPet >= period
+        let seconds = Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18
+        return now - lastPet >= seconds
     }
 
-    public mutating func petted(at now: ContinuousClock.Instant) {
+    public mutating func petted(at now: Double) {
         lastPet = now
     }
 }

@@ -40,10 +40,10 @@ struct StatusCommand: ParsableCommand {
             let local = { (time: Double) in LocalTime.format(time, offsetSeconds: zone.secondsFromGMT(for: Date(timeIntervalSince1970: time))) }
             var table = Table(header: ["", ""])
             table.append([Label.gate.text(language), status.gateID])
-            table.append([Label.state.text(language), stale ? "\(status.state) (STALE: \(Int(age)) s old: daemon not running or hung)" : status.state],
-                         decision: stale || status.state == "fault" ? .refused : .admitted)
+            table.append([Label.state.text(language), stale ? "\(status.state.rawValue) (STALE: \(Int(age)) s old: daemon not running or hung)" : status.state.rawValue],
+                         decision: stale || status.state == .fault ? .refused : .admitted)
             table.append([Label.occupancy.text(language), status.occupancyLimit.map { "\(status.occupancy)/\($0)" } ?? String(status.occupancy)])
-            table.append([Label.faults.text(language), status.faults.isEmpty ? "-" : status.faults.joined(separator: "; ")])
+            table.append([Label.faults.text(language), status.faults.isEmpty ? "-" : status.faults.map(\.description).joined(separator: "; ")])
             table.append([Label.clockSynced.text(language), status.clockSynchronised ? "yes" : "NO"])
             table.append([Label.fireAlarm.text(language), status.fireAlarm ? "ON" : "off"])
             if let last = status.lastDecision {

@@ -245,7 +245,7 @@ func measurePipeline(_ order: CameraOrder, configuration: GateConfiguration, log
     let camera = TimingCamera(SimulatedCamera(board: board, fps: simulated.fps, path: "bench"))
     let io = TimingIO(SimulatedGateIO(board: board, path: "bench-gpio", printer: nil), camera: camera)
     let devices = Board(camera: camera, scanner: PlannedScanner(decoder: try ZbarScanner()),
-                        thermometer: SimulatedThermometer(board: board, path: "bench-thermometer"), io: io, simulation: board)
+                        thermometer: SimulatedThermometer(board: board, path: "bench-thermometer"), io: io, scriptEnded: { board.finished })
     let log = try EntryLogWriter(path: configuration.log.database, gateID: configuration.gate.id)
     let pipeline = GatePipeline(configuration: configuration, board: devices, verifier: TrustStoreVerifier(codes: configuration.codes),
                                 log: log, clock: SystemClock(assumeSynchronised: true), logger: logger)
@@ -273,7 +273,7 @@ func measurePipeline(_ order: CameraOrder, configuration: GateConfiguration, log
                 result.stage.emptyAllocations += allocated
             }
         }
-        if pipeline.scenarioFinished && pipeline.controller.state == .ready { break }
+        if pipeline.finished && pipeline.controller.state == .ready { break }
     }
     pipeline.shutdown()
     result.frameToRelay = io.frameToRelay

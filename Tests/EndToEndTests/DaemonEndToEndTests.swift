@@ -187,7 +187,7 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
             .entries(EntryFilter(kind: .event, limit: nil)).compactMap(\.record.event)
         #expect(events.filter { $0 == "config_reload" }.count == 1, "only the good file was applied")
         let status = try JSONDecoder().decode(GateStatus.self, from: Data(contentsOf: folder.appendingPathComponent("status.json")))
-        #expect(status.state == "stopped")
+        #expect(status.state == .stopped)
         #expect(status.occupancyLimit == 60, "80 approved × 75 %")
     }
 

@@ -48,9 +48,18 @@ final class TestGate {
     var state: GateState { controller.state }
     var now: EpochSeconds { clock.now }
 
+    /// Whether the log takes every row: `send` then answers each `.log` with `.logCommitted`, as the executor
+    /// does, and returns what the controller issued in answer too. False: rows are left unanswered, for the
+    /// tests of log failures to answer.
+    var logCommits = true
+
     @discardableResult
     func send(_ event: GateEvent) -> [GateCommand] {
-        controller.handle(event, clock: clock.read())
+        let commands = controller.handle(event, clock: clock.read())
+        guard logCommits else { return commands }
+        var answered = commands
+        for case .log(let row) in commands { answered += send(.logCommitted(row)) }
+        return answered
     }
 
     /// Advances the clock, then delivers one `.tick`.
@@ -60,12 +69,20 @@ final class TestGate {
         return send(.tick)
     }
 
+    /// Makes the controller know `verdict`'s code as admitted a moment ago (as the log's row would).
+    func admittedBefore(_ verdict: CodeVerdict) {
+        let row = EntryRecord(time: clock.now - 1, kind: .attempt, decision: .admitted, clockSynchronised: true,
+                              codeFingerprint: verdict.fingerprint)
+        _ = controller.handle(.logCommitted(row), clock: clock.read())
+    }
+
     /// Presents a code and feeds the temperature when the controller asks for one; returns the final batch.
     func attempt(_ verdict: CodeVerdict = Fixture.verdict(), replayed: Bool = false,
-                          temperature: Double = 36.6) -> [GateCommand] {
-        let first = send(.codePresented(verdict, replayed: replayed))
+                 temperature: Double = 36.6) -> [GateCommand] {
+        if replayed { admittedBefore(verdict) }
+        let first = send(.codePresented(verdict))
         guard first.contains(.measureTemperature) else { return first }
-        return send(.temperature(.body(temperature)))
+        return send(.temperatureRead(objectCelsius: temperature))
     }
 
     /// Runs the admitted or refused hold to its end so the gate is idle again.

@@ -12,12 +12,12 @@ struct GateControllerTests {
         let gate = TestGate(Self.settings)
         #expect(gate.state == .ready)
         #expect(gate.controller.acceptsCodes)
-        let commands = gate.send(.codePresented(Fixture.verdict(), replayed: false))
+        let commands = gate.send(.codePresented(Fixture.verdict()))
         #expect(commands == [.indicate(.measuring), .measureTemperature])
         #expect(gate.state == .measuring)
         #expect(!gate.controller.acceptsCodes)
         // A second code while someone is being measured is not taken.
-        #expect(gate.send(.codePresented(Fixture.verdict(fingerprint: "fp-other"), replayed: false)) == [])
+        #expect(gate.send(.codePresented(Fixture.verdict(fingerprint: "fp-other"))) == [])
     }
 
     @Test("measuring → admitted on a normal temperature: the row first, then the relay")
@@ -25,8 +25,8 @@ struct GateControllerTests {
         let gate = TestGate(Self.settings, occupancy: 4)
         let credential = Fixture.credential(nucleicAcidTest: Fixture.negativeTest(hoursOld: 10),
                                             vaccination: Fixture.vaccinated)
-        gate.send(.codePresented(Fixture.verdict(credential), replayed: false))
-        let commands = gate.send(.temperature(.body(36.6)))
+        gate.send(.codePresented(Fixture.verdict(credential)))
+        let commands = gate.send(.temperatureRead(objectCelsius: 36.6))
 
         let expectedRow = EntryRecord(
             time: Fixture.start, kind: .attempt, decision: .admitted, reasons: [], format: .hg1, issuer: "330100",
@@ -96,7 +96,8 @@ struct GateControllerTests {
     func refusal(_ refusal: RefusalCase) throws {
         let gate = TestGate(Self.settings)
         gate.clock.synchronised = refusal.synchronised
-        let commands = gate.send(.codePresented(refusal.verdict, replayed: refusal.replayed))
+        if refusal.replayed { gate.admittedBefore(refusal.verdict) }
+        let commands = gate.send(.codePresented(refusal.verdict))
 
         let row = try #require(rows(commands).first)
         #expect(commands == [.log(row), .indicate(refusal.signal), .buzz(.refuse)])
@@ -119,8 +120,7 @@ struct GateControllerTests {
     @Test("a refusal by the code itself is explained by the verifier's detail")
     func verifierDetailIsLogged() throws {
         let gate = TestGate(Self.settings)
-        let commands = gate.send(.codePresented(Fixture.verdict(reasons: [.expired], detail: "expired 3 h ago"),
-                                                replayed: false))
+        let commands = gate.send(.codePresented(Fixture.verdict(reasons: [.expired], detail: "expired 3 h ago")))
         let row = try #require(rows(commands).first)
         #expect(row.detail == "expired 3 h ago")
         #expect(row.rules.first == "code=fail")
@@ -130,7 +130,7 @@ struct GateControllerTests {
     func unknownIssuerNamesKeyID() throws {
         let gate = TestGate(Self.settings)
         let verdict = Fixture.verdict(reasons: [.unknownIssuer], keyID: "5a6b7c8d", detail: "no key for issuer 330100")
-        let row = try #require(rows(gate.send(.codePresented(verdict, replayed: false))).first)
+        let row = try #require(rows(gate.send(.codePresented(verdict))).first)
         #expect(row.reasons == [.unknownIssuer])
         #expect(row.detail?.contains("5a6b7c8d") == true)
         #expect(row.detail?.contains("no key for issuer 330100") == true)
@@ -141,17 +141,17 @@ struct GateControllerTests {
     @Test("fever: one re-measure after the delay, then refused with both readings")
     func feverConfirmedIsRefused() throws {
         let gate = TestGate(Self.settings)
-        gate.send(.codePresented(Fixture.verdict(), replayed: false))
-        #expect(gate.send(.temperature(.body(38.2))) == [.indicate(.measuring)])
+        gate.send(.codePresented(Fixture.verdict()))
+        #expect(gate.send(.temperatureRead(objectCelsius: 38.2)) == [.indicate(.measuring)])
         #expect(gate.state == .measuring)
         // Nothing happens before the delay; a stray reading in the meantime is not taken.
         #expect(gate.tick(after: 1000) == [])
-        #expect(gate.send(.temperature(.body(36.5))) == [])
+        #expect(gate.send(.temperatureRead(objectCelsius: 36.5)) == [])
         #expect(gate.tick(after: 999) == [])
         #expect(gate.tick(after: 1) == [.measureTemperature])
         #expect(gate.tick(after: 10) == [])
 
-        let commands = gate.send(.temperature(.body(38.0)))
+        let commands = gate.send(.temperatureRead(objectCelsius: 38.0))
         let row = try #require(rows(commands).first)
         #expect(commands == [.log(row), .indicate(.refused), .buzz(.refuse)])
         #expect(row.decision == .refused)
@@ -166,10 +166,10 @@ struct GateControllerTests {
     @Test("fever then a normal re-measure admits, both readings logged")
     func feverThenNormalAdmits() throws {
         let gate = TestGate(Self.settings)
-        gate.send(.codePresented(Fixture.verdict(), replayed: false))
-        gate.send(.temperature(.body(37.5)))
+        gate.send(.codePresented(Fixture.verdict()))
+        gate.send(.temperatureRead(objectCelsius: 37.5))
         #expect(gate.tick(after: 2000) == [.measureTemperature])
-        let commands = gate.send(.temperature(.body(36.8)))
+        let commands = gate.send(.temperatureRead(objectCelsius: 36.8))
         let row = try #require(rows(commands).first)
         #expect(commands == [.log(row), .pulseRelay(milliseconds: 1500), .indicate(.admitted), .buzz(.admit)])
         #expect(row.decision == .admitted)
@@ -189,10 +189,10 @@ struct GateControllerTests {
     @Test("no person twice is refused no_reading; no person then a reading admits")
     func noPerson() throws {
         let gate = TestGate(Self.settings)
-        gate.send(.codePresented(Fixture.verdict(), replayed: false))
-        #expect(gate.send(.temperature(.noPerson(objectCelsius: 24.0))) == [.indicate(.measuring)])
+        gate.send(.codePresented(Fixture.verdict()))
+        #expect(gate.send(.temperatureRead(objectCelsius: 24.0)) == [.indicate(.measuring)])
         #expect(gate.tick(after: 2000) == [.measureTemperature])
-        let refused = gate.send(.temperature(.noPerson(objectCelsius: 23.5)))
+        let refused = gate.send(.temperatureRead(objectCelsius: 23.5))
         let row = try #require(rows(refused).first)
         #expect(refused == [.log(row), .indicate(.refused), .buzz(.refuse)])
         #expect(row.reasons == [.noReading])
@@ -200,10 +200,10 @@ struct GateControllerTests {
         #expect(row.remeasuredTemperature == 23.5)
 
         let second = TestGate(Self.settings)
-        second.send(.codePresented(Fixture.verdict(), replayed: false))
-        second.send(.temperature(.noPerson(objectCelsius: 24.0)))
+        second.send(.codePresented(Fixture.verdict()))
+        second.send(.temperatureRead(objectCelsius: 24.0))
         second.tick(after: 2000)
-        #expect(opensRelay(second.send(.temperature(.body(36.4)))))
+        #expect(opensRelay(second.send(.temperatureRead(objectCelsius: 36.4))))
         #expect(second.state == .admitted)
     }
 
@@ -212,8 +212,8 @@ struct GateControllerTests {
     @Test("thermometer fault while measuring: refused sensor_fault, later codes refused at once until recovery")
     func thermometerFault() throws {
         let gate = TestGate(Self.settings)
-        gate.send(.codePresented(Fixture.verdict(), replayed: false))
-        let commands = gate.send(.temperature(.fault("/dev/i2c-1@0x5a: NACK")))
+        gate.send(.codePresented(Fixture.verdict()))
+        let commands = gate.send(.temperatureFailed("/dev/i2c-1@0x5a: NACK"))
         let logged = rows(commands)
         try #require(logged.count == 2)
         #expect(actuation(commands) == [.indicate(.refused), .buzz(.refuse)])
@@ -229,7 +229,7 @@ struct GateControllerTests {
         #expect(gate.tick(after: 2500) == [.indicate(.fault), .buzz(.silent)])
         #expect(gate.state == .fault)
         #expect(gate.controller.acceptsCodes)
-        let next = gate.send(.codePresented(Fixture.verdict(fingerprint: "fp-0002"), replayed: false))
+        let next = gate.send(.codePresented(Fixture.verdict(fingerprint: "fp-0002")))
         let nextRow = try #require(rows(next).first)
         #expect(next == [.log(nextRow), .indicate(.refused), .buzz(.refuse)])
         #expect(nextRow.reasons == [.sensorFault])
@@ -239,14 +239,14 @@ struct GateControllerTests {
         #expect(rows(recovered).map(\.event) == ["recovered"])
         #expect(actuation(recovered) == [.indicate(.ready)])
         #expect(gate.state == .ready)
-        #expect(gate.send(.codePresented(Fixture.verdict(fingerprint: "fp-0003"), replayed: false))
+        #expect(gate.send(.codePresented(Fixture.verdict(fingerprint: "fp-0003")))
                 == [.indicate(.measuring), .measureTemperature])
     }
 
     @Test("a thermometer fault reported while measuring refuses at once; the late reading is ignored")
     func thermometerFaultReportedWhileMeasuring() throws {
         let gate = TestGate(Self.settings)
-        gate.send(.codePresented(Fixture.verdict(), replayed: false))
+        gate.send(.codePresented(Fixture.verdict()))
         let commands = gate.send(.deviceFault(.thermometer, "EIO"))
         let logged = rows(commands)
         try #require(logged.count == 2)
@@ -255,16 +255,16 @@ struct GateControllerTests {
         #expect(logged[1].reasons == [.sensorFault])
         #expect(logged[1].detail == "EIO")
         #expect(gate.state == .refused)
-        #expect(gate.send(.temperature(.fault("EIO"))) == [])
-        #expect(gate.send(.temperature(.body(36.6))) == [])
+        #expect(gate.send(.temperatureFailed("EIO")) == [])
+        #expect(gate.send(.temperatureRead(objectCelsius: 36.6)) == [])
         #expect(gate.tick(after: 2500) == [.indicate(.fault), .buzz(.silent)])
     }
 
     @Test("a thermometer fault during the re-measure wait refuses with the first reading logged")
     func thermometerFaultDuringRemeasureWait() throws {
         let gate = TestGate(Self.settings)
-        gate.send(.codePresented(Fixture.verdict(), replayed: false))
-        gate.send(.temperature(.body(38.0)))
+        gate.send(.codePresented(Fixture.verdict()))
+        gate.send(.temperatureRead(objectCelsius: 38.0))
         gate.tick(after: 500)
         let row = try #require(rows(gate.send(.deviceFault(.thermometer, "EIO"))).last)
         #expect(row.reasons == [.sensorFault])
@@ -326,7 +326,7 @@ struct GateControllerTests {
         #expect(gate.state == .emergencyOpen)
         #expect(gate.controller.fireAlarm)
         #expect(!gate.controller.acceptsCodes)
-        #expect(gate.send(.codePresented(Fixture.verdict(), replayed: false)) == [])
+        #expect(gate.send(.codePresented(Fixture.verdict())) == [])
         #expect(gate.send(.fireAlarm(active: true)) == [])
         #expect(gate.tick(after: 60_000) == [])
 
@@ -341,8 +341,8 @@ struct GateControllerTests {
     @Test("fire alarm during a measurement opens the gate first, then logs the attempt as undecided")
     func fireAlarmInterruptsMeasurement() throws {
         let gate = TestGate(Self.settings)
-        gate.send(.codePresented(Fixture.verdict(), replayed: false))
-        gate.send(.temperature(.body(37.8)))
+        gate.send(.codePresented(Fixture.verdict()))
+        gate.send(.temperatureRead(objectCelsius: 37.8))
         let commands = gate.send(.fireAlarm(active: true))
         let logged = rows(commands)
         try #require(logged.count == 2)
@@ -358,7 +358,7 @@ struct GateControllerTests {
         #expect(interrupted.reasons == [])
         // The re-measure it was waiting for is not asked for, and a late reading is ignored.
         #expect(gate.tick(after: 2000) == [])
-        #expect(gate.send(.temperature(.body(36.6))) == [])
+        #expect(gate.send(.temperatureRead(objectCelsius: 36.6)) == [])
         #expect(gate.state == .emergencyOpen)
         gate.send(.fireAlarm(active: false))
         #expect(gate.state == .ready)
@@ -396,7 +396,7 @@ struct GateControllerTests {
     @Test("staff override while someone is measured logs that attempt as undecided, then the override")
     func overrideInterruptsMeasurement() throws {
         let gate = TestGate(Self.settings)
-        gate.send(.codePresented(Fixture.verdict(), replayed: false))
+        gate.send(.codePresented(Fixture.verdict()))
         let commands = gate.send(.staffOverride(by: "guard2", reason: "thermometer slow"))
         let logged = rows(commands)
         try #require(logged.count == 2)
@@ -406,7 +406,7 @@ struct GateControllerTests {
         #expect(logged[0].detail == "interrupted: staff override")
         #expect(logged[1].decision == .override)
         #expect(gate.controller.occupancy == 1)
-        #expect(gate.send(.temperature(.body(36.6))) == [])
+        #expect(gate.send(.temperatureRead(objectCelsius: 36.6)) == [])
     }
 
     @Test("staff override during the fire alarm is logged and does nothing else")
@@ -449,8 +449,10 @@ struct GateControllerTests {
     @Test("an admission whose row cannot be written becomes a refusal and a log fault")
     func logFailureRevertsAdmission() throws {
         let gate = TestGate(Self.settings, occupancy: 1)
+        gate.logCommits = false
         let admitted = gate.attempt()
         let row = try #require(rows(admitted).first)
+        #expect(admitted == [.log(row)], "nothing opens before the row is in the log")
         #expect(gate.controller.occupancy == 2)
 
         let commands = gate.send(.logFailed(row, "disk full"))
@@ -464,22 +466,57 @@ struct GateControllerTests {
         #expect(gate.state == .fault)
     }
 
+    @Test("an admission opens the relay once its row is committed")
+    func admissionWaitsForItsRow() throws {
+        let gate = TestGate(Self.settings)
+        gate.logCommits = false
+        let row = try #require(rows(gate.attempt()).first)
+        #expect(gate.send(.logCommitted(row)) == [.pulseRelay(milliseconds: 1500), .indicate(.admitted), .buzz(.admit)])
+        // Answered once: a second answer for the same row opens nothing.
+        #expect(gate.send(.logCommitted(row)) == [])
+    }
+
+    @Test("a committed row ends a log fault with a recovered row")
+    func committedRowRecoversTheLog() throws {
+        let gate = TestGate(Self.settings)
+        gate.logCommits = false
+        let exitRow = try #require(rows(gate.send(.exitCounted)).first)
+        #expect(gate.send(.logFailed(exitRow, "disk full")) == [.indicate(.fault)], "an idle gate without a log is in fault")
+        #expect(gate.state == .fault)
+        let next = try #require(rows(gate.send(.exitCounted)).first)
+        let answer = gate.send(.logCommitted(next))
+        #expect(rows(answer).map(\.event) == ["recovered"])
+        #expect(rows(answer).first?.detail == "log")
+        #expect(answer.last == .indicate(.ready))
+        #expect(gate.controller.faults.isEmpty)
+        #expect(gate.state == .ready)
+    }
+
     @Test("with admit_and_buffer an admission whose row cannot be written still opens the gate")
     func logFailureAdmitAndBuffer() throws {
         let gate = TestGate(ControllerSettings(relayPulseMilliseconds: 1500, logFailurePolicy: .admitAndBuffer))
+        gate.logCommits = false
         let row = try #require(rows(gate.attempt()).first)
         let commands = gate.send(.logFailed(row, "disk full"))
-        #expect(commands == [.pulseRelay(milliseconds: 1500), .indicate(.admitted), .buzz(.admit)])
+        #expect(commands == [.bufferUnwritten(row), .pulseRelay(milliseconds: 1500), .indicate(.admitted), .buzz(.admit)])
         #expect(gate.controller.occupancy == 1)
         #expect(gate.controller.faults[.log] == "disk full")
         #expect(gate.state == .admitted)
         #expect(gate.controller.lastDecision?.decision == .admitted)
+        // The buffered admission counts for anti-passback.
+        gate.finishHold()
+        gate.logCommits = true
+        #expect(gate.attempt().contains(.pulseRelay(milliseconds: 1500)) == false)
+        #expect(gate.controller.lastDecision?.reasons == [.replayed])
     }
 
     @Test("an override whose row cannot be written is reverted too")
     func logFailureRevertsOverride() throws {
         let gate = TestGate(Self.settings)
-        let row = try #require(rows(gate.send(.staffOverride(by: "guard2", reason: "delivery"))).first)
+        gate.logCommits = false
+        let batch = gate.send(.staffOverride(by: "guard2", reason: "delivery"))
+        let row = try #require(rows(batch).first)
+        #expect(batch == [.log(row)])
         #expect(gate.send(.logFailed(row, "disk full")) == [.indicate(.refused), .buzz(.refuse)])
         #expect(gate.controller.occupancy == 0)
     }
@@ -487,8 +524,11 @@ struct GateControllerTests {
     @Test("a refusal whose row cannot be written is still shown as a refusal")
     func logFailureOnRefusal() throws {
         let gate = TestGate(Self.settings)
-        let row = try #require(rows(gate.attempt(Fixture.verdict(Fixture.credential(colour: .red)))).first)
-        #expect(gate.send(.logFailed(row, "disk full")) == [.indicate(.refused), .buzz(.refuse)])
+        gate.logCommits = false
+        let batch = gate.attempt(Fixture.verdict(Fixture.credential(colour: .red)))
+        let row = try #require(rows(batch).first)
+        #expect(batch == [.log(row), .indicate(.refused), .buzz(.refuse)], "the refusal does not wait for its row")
+        #expect(gate.send(.logFailed(row, "disk full")) == [], "and nothing takes it back")
         #expect(gate.controller.faults[.log] == "disk full")
         #expect(gate.state == .refused)
     }
@@ -496,25 +536,33 @@ struct GateControllerTests {
     @Test("the fire alarm opens the gate even when its row cannot be written")
     func fireAlarmSurvivesLogFailure() throws {
         let gate = TestGate(Self.settings)
-        let row = try #require(rows(gate.send(.fireAlarm(active: true))).first)
-        // The daemon skipped the rest of that batch: the controller must ask again for what matters.
-        let commands = gate.send(.logFailed(row, "disk full"))
-        #expect(commands == [.holdRelay(true), .indicate(.emergencyOpen), .buzz(.alarm)])
+        gate.logCommits = false
+        let batch = gate.send(.fireAlarm(active: true))
+        let row = try #require(rows(batch).first)
+        // The executor runs the whole batch whatever becomes of the row: the hold never waits for the log.
+        #expect(batch == [.log(row), .holdRelay(true), .indicate(.emergencyOpen), .buzz(.alarm)])
+        #expect(gate.send(.logFailed(row, "disk full")) == [])
         #expect(gate.controller.faults[.log] == "disk full")
+        #expect(gate.state == .emergencyOpen)
 
-        let offRow = try #require(rows(gate.send(.fireAlarm(active: false))).first)
-        #expect(gate.send(.logFailed(offRow, "disk full")) == [.holdRelay(false), .indicate(.fault), .buzz(.silent)])
+        let offBatch = gate.send(.fireAlarm(active: false))
+        let offRow = try #require(rows(offBatch).first)
+        #expect(offBatch == [.log(offRow), .holdRelay(false), .indicate(.fault), .buzz(.silent)])
+        #expect(gate.send(.logFailed(offRow, "disk full")) == [])
+        #expect(gate.state == .fault)
     }
 
     @Test("a fault row that cannot be written does not cancel the refusal behind it")
     func faultRowFailureKeepsRefusal() throws {
         let gate = TestGate(Self.settings)
-        gate.send(.codePresented(Fixture.verdict(), replayed: false))
-        let logged = rows(gate.send(.temperature(.fault("EIO"))))
+        gate.logCommits = false
+        gate.send(.codePresented(Fixture.verdict()))
+        let batch = gate.send(.temperatureFailed("EIO"))
+        let logged = rows(batch)
         try #require(logged.count == 2)
-        #expect(gate.send(.logFailed(logged[0], "disk full")) == [.log(logged[1]), .indicate(.refused), .buzz(.refuse)])
-        // A row the controller never issued re-issues nothing.
+        #expect(batch == [.log(logged[0]), .log(logged[1]), .indicate(.refused), .buzz(.refuse)])
         #expect(gate.send(.logFailed(logged[0], "disk full")) == [])
+        #expect(gate.state == .refused)
         #expect(Set(gate.controller.faults.keys) == [.thermometer, .log])
     }
 
@@ -539,19 +587,22 @@ struct GateControllerTests {
     @Test("stopping while someone is measured logs that attempt as undecided before the stop row")
     func stopInterruptsMeasurement() throws {
         let gate = TestGate(Self.settings)
-        gate.send(.codePresented(Fixture.verdict(), replayed: false))
+        gate.send(.codePresented(Fixture.verdict()))
         let stop = gate.send(.stopping)
         let logged = rows(stop)
         #expect(logged.map(\.detail) == ["interrupted: stopping", nil])
         #expect(logged.map(\.event) == [nil, "stop"])
         #expect(actuation(stop) == [.holdRelay(false), .indicate(.ready), .buzz(.silent)])
-        #expect(gate.send(.temperature(.body(36.6))) == [])
+        #expect(gate.send(.temperatureRead(objectCelsius: 36.6)) == [])
     }
 
     @Test("a config reload applies to the next attempt")
     func reloadRules() {
         let gate = TestGate(Self.settings)
         gate.controller.update(settings: ControllerSettings(rules: VenueRules(vaccination: .require)))
+        let reloaded = rows(gate.send(.configurationReloaded))
+        #expect(reloaded.map(\.event) == ["config_reload"])
+        #expect(reloaded.first?.kind == .event)
         let commands = gate.attempt()
         #expect(rows(commands).first?.reasons == [.notVaccinated])
         #expect(!opensRelay(commands))
@@ -573,8 +624,8 @@ struct ClockStepTests {
     @Test("a re-measure due before a backward step still happens")
     func remeasureAfterABackwardStep() {
         let gate = TestGate()
-        _ = gate.send(.codePresented(Fixture.verdict(), replayed: false))
-        _ = gate.send(.temperature(.body(38.5)))
+        _ = gate.send(.codePresented(Fixture.verdict()))
+        _ = gate.send(.temperatureRead(objectCelsius: 38.5))
         gate.clock.now -= 3600
         #expect(gate.tick(after: 10) == [.measureTemperature])
     }
@@ -595,7 +646,7 @@ struct OutputFaultTests {
         let gate = TestGate()
         gate.send(.deviceFault(.gpio, "gpiochip0: GPIO17: request failed"))
         #expect(gate.state == .fault)
-        let refused = gate.send(.codePresented(Fixture.verdict(), replayed: false))
+        let refused = gate.send(.codePresented(Fixture.verdict()))
         guard case .log(let row)? = refused.first else { Issue.record("no row: \(refused)"); return }
         #expect(row.decision == .refused && row.reasons == [.gpioFault])
         #expect(!refused.contains(.pulseRelay(milliseconds: gate.controller.settings.relayPulseMilliseconds)))

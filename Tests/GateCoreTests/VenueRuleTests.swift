@@ -238,7 +238,7 @@ struct VenueRuleTests {
     @Test("capacity beats a green code")
     func capacityBeatsGreen() throws {
         let gate = TestGate(rules: VenueRules(approvedCapacity: 100), occupancy: 75)
-        let commands = gate.send(.codePresented(Fixture.verdict(), replayed: false))
+        let commands = gate.send(.codePresented(Fixture.verdict()))
         #expect(!commands.contains(.measureTemperature))
         #expect(actuation(commands) == [.indicate(.capacityFull), .buzz(.capacityFull)])
         #expect(rows(commands).first?.rules.contains("colour=pass") == true)
@@ -260,10 +260,10 @@ struct VenueRuleTests {
         let gate = TestGate(rules: VenueProfile.hospital.defaultRules)
         let credential = Fixture.credential(nucleicAcidTest: Fixture.negativeTest(hoursOld: 5),
                                             vaccination: Fixture.vaccinated)
-        gate.send(.codePresented(Fixture.verdict(credential), replayed: false))
-        gate.send(.temperature(.body(38.5)))
+        gate.send(.codePresented(Fixture.verdict(credential)))
+        gate.send(.temperatureRead(objectCelsius: 38.5))
         #expect(gate.tick(after: 2000) == [.measureTemperature])
-        let commands = gate.send(.temperature(.body(38.4)))
+        let commands = gate.send(.temperatureRead(objectCelsius: 38.4))
         let row = try #require(rows(commands).first)
         #expect(commands == [.log(row), .indicate(.feverClinic), .buzz(.feverClinic)])
         #expect(row.reasons == [.fever])
@@ -275,10 +275,10 @@ struct VenueRuleTests {
         let gate = TestGate(rules: profile.defaultRules)
         let credential = Fixture.credential(nucleicAcidTest: Fixture.negativeTest(hoursOld: 5),
                                             vaccination: Fixture.vaccinated)
-        gate.send(.codePresented(Fixture.verdict(credential), replayed: false))
-        gate.send(.temperature(.body(38.5)))
+        gate.send(.codePresented(Fixture.verdict(credential)))
+        gate.send(.temperatureRead(objectCelsius: 38.5))
         gate.tick(after: 2000)
-        #expect(actuation(gate.send(.temperature(.body(38.4)))) == [.indicate(.refused), .buzz(.refuse)])
+        #expect(actuation(gate.send(.temperatureRead(objectCelsius: 38.4))) == [.indicate(.refused), .buzz(.refuse)])
     }
 
     @Test("a red code with an expired test lists both reasons")

@@ -55,6 +55,46 @@ final class MemoryLog: EntryLogging {
     }
 }
 
+/// The journal's lines, for the tests of what staff read there.
+final class JournalLines: @unchecked Sendable {
+    var lines: [String] = []
+    func contains(_ text: String) -> Bool { lines.contains { $0.contains(text) } }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let journal: JournalLines
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        journal.lines.append("\(event.level): \(event.message)")
+    }
+}
+
+/// Outputs that fail on demand, like a GPIO chip whose lines were claimed by someone else.
+final class FailingOutputs: GateIO {
+    let inner: SimulatedGateIO
+    var failing = true
+    private(set) var failedWrites = 0
+    init(_ inner: SimulatedGateIO) { self.inner = inner }
+    var path: String { inner.path }
+    func open() throws(DeviceError) { try inner.open() }
+    func set(_ line: OutputLine, _ active: Bool) throws(DeviceError) {
+        if failing {
+            failedWrites += 1
+            throw DeviceError(device: .gpio, path: "gpiochip0:GPIO17", operation: "set line", errno: 16, message: "busy")
+        }
+        try inner.set(line, active)
+    }
+    func level(_ line: InputLine) throws(DeviceError) -> Bool { try inner.level(line) }
+    func pendingEvents() throws(DeviceError) -> [InputEvent] { try inner.pendingEvents() }
+    func safeState() { inner.safeState() }
+    func close() { inner.close() }
+}
+
 func greenVerdict(_ payload: String) -> CodeVerdict {
     let credential = HealthCredential(format: .hg1, issuer: "330100", keyID: "01", issuedAt: nil, expiresAt: nil,
                                       colour: .green, subjectID: "subject-\(payload)")
@@ -67,9 +107,13 @@ final class Harness {
     let log = MemoryLog()
     let verifier = TableVerifier()
     var io: SimulatedGateIO!
+    /// Wraps the outputs, e.g. in `FailingOutputs`.
+    var wrapOutputs: (SimulatedGateIO) -> GateIO = { $0 }
+    let journal = JournalLines()
     var pipeline: GatePipeline!
     var configuration: GateConfiguration
-    var clock: GateClock = SystemClock(assumeSynchronised: true)
+    /// Everything runs on this clock, the simulated board included: nothing sleeps, a scripted second is one.
+    let clock = VirtualClock()
 
     init(script: String, frames: [String: String], configure: (inout GateConfiguration) -> Void = { _ in }) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("hg-pipeline-\(UUID().uuidString)")
@@ -107,25 +151,33 @@ final class Harness {
     func start() throws {
         let scenario = try Scenario.load(path: configuration.board.simulated!.scenario)
         let board = try SimulatedBoard(scenario: scenario, width: 160, height: 120)
-        io = SimulatedGateIO(board: board, path: "sim", printer: nil)
-        let devices = Board(camera: SimulatedCamera(board: board, fps: 200, path: "sim"), scanner: MarkerScanner(),
-                            thermometer: SimulatedThermometer(board: board, path: "sim"), io: io, simulation: board)
+        io = SimulatedGateIO(board: board, path: "sim", printer: nil, clock: clock)
+        let devices = Board(camera: SimulatedCamera(board: board, fps: 200, path: "sim", clock: clock), scanner: MarkerScanner(),
+                            thermometer: SimulatedThermometer(board: board, path: "sim"), io: wrapOutputs(io),
+                            scriptEnded: { board.finished })
+        let journal = journal
         pipeline = GatePipeline(configuration: configuration, board: devices, verifier: verifier, log: log,
-                                clock: clock, logger: Logger(label: "test"))
+                                clock: clock, logger: Logger(label: "test") { _ in CapturingLogHandler(journal: journal) })
         pipeline.start()
     }
 
-    /// Steps until the scenario is played and the gate is idle again (bounded).
+    /// Steps until the scenario is played and the gate is idle again (bounded: 20 s of virtual time).
     func runToEnd() {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
+        let deadline = clock.monotonic() + 20
+        while clock.monotonic() < deadline {
             pipeline.step()
-            if pipeline.scenarioFinished && (pipeline.controller.state == .ready || pipeline.controller.state == .fault) {
+            if pipeline.finished {
                 // One more pass lets a relay pulse end.
                 for _ in 0..<40 { pipeline.step() }
                 return
             }
         }
+    }
+
+    /// Steps for this long on the virtual clock (or until `done`).
+    func run(seconds: Double, until done: () -> Bool = { false }) {
+        let deadline = clock.monotonic() + seconds
+        while clock.monotonic() < deadline && !done() { pipeline.step() }
     }
 
     var relayTransitions: [Bool] { io.transitions.filter { $0.line == .relay }.map(\.active) }
@@ -165,8 +217,7 @@ final class Harness {
         #expect(harness.pipeline.controller.occupancy == 0)
         #expect(harness.pipeline.controller.lastDecision?.reasons == [.logFault])
         // Housekeeping retries the log each second; while it still fails the gate stays in fault.
-        let deadline = Date().addingTimeInterval(2.5)
-        while Date() < deadline { harness.pipeline.step() }
+        harness.run(seconds: 2.5)
         #expect(harness.pipeline.controller.state == .fault)
         #expect(harness.pipeline.controller.faults[.log] != nil)
     }
@@ -185,8 +236,7 @@ final class Harness {
         #expect(harness.attempts.isEmpty)
         harness.log.failing = false
         // Housekeeping retries once a second.
-        let deadline = Date().addingTimeInterval(3)
-        while Date() < deadline && harness.attempts.count < 2 { harness.pipeline.step() }
+        harness.run(seconds: 3) { harness.attempts.count >= 2 }
         #expect(harness.attempts.map(\.codeFingerprint) == ["fp-A", "fp-B"])
         #expect(harness.pipeline.controller.faults[.log] == nil)
         #expect(harness.events.contains("recovered"))
@@ -232,14 +282,9 @@ final class Harness {
     }
 
     @Test func anUnsynchronisedClockIsAFaultUntilItSyncs() throws {
-        /// Wall time, with the synchronised flag under the test's control (the kernel's is not).
-        final class SwitchableClock: GateClock, @unchecked Sendable {
-            var synchronised = false
-            func read() -> ClockReading { ClockReading(now: Date().timeIntervalSince1970, synchronised: synchronised) }
-        }
-        let clock = SwitchableClock()
         let harness = try Harness(script: "blank 400\n", frames: [:])
-        harness.clock = clock
+        let clock = harness.clock
+        clock.synchronised = false
         try harness.start()
         for _ in 0..<20 { harness.pipeline.step() }
         #expect(harness.pipeline.controller.faults[.clock] != nil)
@@ -248,8 +293,7 @@ final class Harness {
         #expect(harness.log.rows.allSatisfy { !$0.clockSynchronised }, "every row says the clock was not synchronised")
         #expect(harness.log.purgeCutoffs.isEmpty, "no retention purge on a clock that may be years ahead")
         clock.synchronised = true
-        let deadline = Date().addingTimeInterval(3)
-        while Date() < deadline && harness.pipeline.controller.faults[.clock] != nil { harness.pipeline.step() }
+        harness.run(seconds: 3) { harness.pipeline.controller.faults[.clock] == nil }
         #expect(harness.pipeline.controller.state == .ready)
         #expect(harness.events.last == "recovered")
         for _ in 0..<5 { harness.pipeline.step() }
@@ -260,7 +304,7 @@ final class Harness {
         let harness = try Harness(script: "blank 20\n", frames: [:]) { config in config.log.retentionDays = 7 }
         try harness.start()
         for _ in 0..<5 { harness.pipeline.step() }
-        let expected = Date().timeIntervalSince1970 - 7 * 86_400
+        let expected = harness.clock.now - 7 * 86_400
         #expect(harness.log.purgeCutoffs.count == 1, "purged at start, then hourly")
         #expect(abs((harness.log.purgeCutoffs.first ?? 0) - expected) < 60)
     }
@@ -272,6 +316,74 @@ final class Harness {
         #expect(harness.relayTransitions == [true, false])
         #expect(harness.events.contains("fire_alarm_on"))
         #expect(harness.events.contains("fire_alarm_off"))
+        #expect(harness.journal.contains("critical: fire alarm: gate held open"), "staff find the open gate in the journal")
+        #expect(harness.journal.contains("fire alarm cleared"))
+    }
+
+    @Test func aScriptedCameraFailureLastsItsScriptedTime() throws {
+        // One second at 200 frames a second: the camera is back about a second later, whatever the retries.
+        let harness = try Harness(script: "blank 5\ncamera fail 200\nblank 600\n", frames: [:])
+        try harness.start()
+        harness.runToEnd()
+        let fault = try #require(harness.log.rows.first { $0.event == "fault" })
+        let recovered = try #require(harness.log.rows.first { $0.event == "recovered" })
+        #expect(fault.detail?.hasPrefix("camera:") == true)
+        #expect(recovered.time - fault.time >= 1.0)
+        #expect(recovered.time - fault.time < 2.0, "back-off retries must not stretch a one-second outage")
+    }
+
+    @Test func aThermometerThatGoesAwayWhileIdleIsAFaultBeforeTheNextVisitor() throws {
+        let harness = try Harness(script: "blank 20\nthermometer fail\nblank 2000\n", frames: [:])
+        try harness.start()
+        let started = harness.clock.now
+        harness.runToEnd()
+        let fault = try #require(harness.log.rows.first { $0.event == "fault" })
+        #expect(fault.detail?.hasPrefix("thermometer:") == true)
+        #expect(fault.time - started <= DeviceSupervisor.thermometerProbeInterval + 1.5, "noticed by the idle probe")
+        #expect(harness.attempts.isEmpty, "no visitor had to find it")
+        #expect(harness.pipeline.controller.state == .fault)
+    }
+
+    @Test func outputsThatCannotBeDrivenAreOneFaultAndRefuseAdmissions() throws {
+        let harness = try Harness(script: "temperature 36.5\nblank 40\nframe a.pgm 5\nblank 400\n", frames: ["a.pgm": "A"])
+        harness.verifier.verdicts["A"] = greenVerdict("A")
+        var outputs: FailingOutputs?
+        harness.wrapOutputs = { inner in
+            let failing = FailingOutputs(inner)
+            outputs = failing
+            return failing
+        }
+        try harness.start()
+        // Before the first retry (0.5 s): every lamp update fails, and the fault is reported once.
+        harness.run(seconds: 0.45)
+        let failing = try #require(outputs)
+        #expect(failing.failedWrites > 10)
+        #expect(harness.log.rows.filter { $0.event == "fault" }.map(\.detail) == ["gpio: gpio gpiochip0:GPIO17: set line failed: busy (errno 16)"])
+        #expect(harness.attempts.map(\.reasons) == [[.gpioFault]])
+        #expect(harness.relayTransitions.isEmpty)
+        #expect(harness.pipeline.controller.state == .refused || harness.pipeline.controller.state == .fault)
+        failing.failing = false
+        harness.run(seconds: 3)
+        #expect(harness.pipeline.controller.faults.isEmpty)
+        #expect(harness.pipeline.controller.state == .ready)
+    }
+
+    @Test func aDifferentCodeIsReadWhileARefusalIsShown() throws {
+        // The visitor first shows the wrong app (red), then the right one at once: no waiting out the hold.
+        let harness = try Harness(script: "temperature 36.5\nframe red.pgm 10\nframe green.pgm 10\nblank 80\n",
+                                  frames: ["red.pgm": "R", "green.pgm": "G"]) { config in
+            config.controller.refusedHoldMilliseconds = 5000
+        }
+        var red = greenVerdict("R")
+        red.credential?.colour = .red
+        harness.verifier.verdicts["R"] = red
+        harness.verifier.verdicts["G"] = greenVerdict("G")
+        try harness.start()
+        harness.runToEnd()
+        #expect(harness.attempts.map(\.decision) == [.refused, .admitted])
+        let times = harness.attempts.map(\.time)
+        #expect(times.count == 2 && times[1] - times[0] < 1, "decided within the refusal's 5 s hold")
+        #expect(harness.relayTransitions == [true, false])
     }
 
     @Test func exitsCountDownAndAFeverIsRefusedAfterTheRemeasure() throws {

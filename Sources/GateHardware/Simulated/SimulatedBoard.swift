@@ -1,3 +1,4 @@
+import GateCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -9,7 +10,7 @@ import Glibc
 
 /// The simulated board: a camera, a thermometer and GPIO that play one `Scenario`. They implement
 /// the same protocols as the Linux drivers, so the daemon cannot tell the difference. Everything
-/// runs on the daemon's loop thread.
+/// runs on the daemon's loop thread, and on the clock it is given: on a `VirtualClock` nothing sleeps.
 public final class SimulatedBoard {
     public let scenario: Scenario
     private var images: [String: LumaImage] = [:]
@@ -27,7 +28,6 @@ public final class SimulatedBoard {
     // State the script sets.
     fileprivate var objectTemperature: Double?
     fileprivate var thermometerFailing = false
-    fileprivate var cameraFailFrames = 0
     fileprivate var pendingInputs: [InputEvent] = []
     fileprivate var inputLevels: [InputLine: Bool] = [:]
     /// Receives the scenario's `say` lines.
@@ -69,16 +69,13 @@ public final class SimulatedBoard {
 
     public enum Content {
         case image([UInt8])
-        case cameraGone
+        /// The camera is unplugged for this many frame periods (of time, however often it is reopened).
+        case cameraGone(frames: Int)
     }
 
     /// Advances one frame period and returns what the camera sees. Script steps that are not frames
     /// (temperature, inputs…) take effect on the way.
     func advance() -> Content? {
-        if cameraFailFrames > 0 {
-            cameraFailFrames -= 1
-            return .cameraGone
-        }
         while remainingInStep == 0 {
             guard stepIndex < scenario.steps.count else {
                 // Looping a script without frames would spin forever without yielding one.
@@ -99,8 +96,7 @@ public final class SimulatedBoard {
             case .thermometerFails(let failing):
                 thermometerFailing = failing
             case .cameraFails(let count):
-                cameraFailFrames = count - 1
-                return .cameraGone
+                return .cameraGone(frames: count)
             case .pulse(let line):
                 pendingInputs.append(InputEvent(line: line, active: true))
                 pendingInputs.append(InputEvent(line: line, active: false))
@@ -125,6 +121,7 @@ public final class SimulatedBoard {
     public var frameSize: (width: Int, height: Int) { (width, height) }
 }
 
+    /// True once the script has played to its end and will not loop.
 /// Deterministic noise, so a simulated run is repeatable.
 struct SplitMix64 {
     var state: UInt64
@@ -138,47 +135,55 @@ struct SplitMix64 {
     }
 }
 
-/// Plays the scenario's frames at the configured rate.
+/// Plays the scenario's frames at the configured rate, on the clock it is given.
 public final class SimulatedCamera: Camera {
     public let path: String
     private let board: SimulatedBoard
+    private let clock: GateClock
     private let framePeriod: Double
     private var nextFrameAt: Double = 0
     private var isOpen = false
-    private var frame: [UInt8] = []
+    /// A scripted `camera fail`: the device node is away until then (monotonic seconds), as when unplugged.
+    private var goneUntil: Double = 0
 
-    public init(board: SimulatedBoard, fps: Int, path: String) {
+    public init(board: SimulatedBoard, fps: Int, path: String, clock: GateClock = SystemClock(assumeSynchronised: true)) {
         self.board = board
+        self.clock = clock
         self.framePeriod = 1.0 / Double(max(1, fps))
         self.path = path
     }
 
     public func open() throws(DeviceError) {
+        guard clock.monotonic() >= goneUntil else {
+            throw DeviceError(device: .camera, path: path, operation: "open", errno: ENOENT,
+                              message: "no such file or directory (simulated)", needsReopen: true)
+        }
         isOpen = true
-        nextFrameAt = monotonicSeconds()
+        nextFrameAt = clock.monotonic()
     }
 
     public func withNextFrame<R>(timeoutMilliseconds: Int, _ body: (LumaFrame) throws -> R) throws -> R? {
         guard isOpen else {
             throw DeviceError(device: .camera, path: path, operation: "capture", message: "not open", needsReopen: true)
         }
-        let now = monotonicSeconds()
+        let now = clock.monotonic()
         let wait = nextFrameAt - now
         if wait > Double(timeoutMilliseconds) / 1000 {
-            sleepSeconds(Double(timeoutMilliseconds) / 1000)
+            clock.sleep(seconds: Double(timeoutMilliseconds) / 1000)
             return nil
         }
-        if wait > 0 { sleepSeconds(wait) }
+        if wait > 0 { clock.sleep(seconds: wait) }
         // Never try to catch up on a backlog: a real camera drops frames rather than queueing them.
-        nextFrameAt = max(nextFrameAt + framePeriod, monotonicSeconds())
+        nextFrameAt = max(nextFrameAt + framePeriod, clock.monotonic())
         guard let content = board.advance() else {
             // The scenario is over: an idle entrance, one frame period at a time.
-            sleepSeconds(framePeriod)
+            clock.sleep(seconds: framePeriod)
             return nil
         }
         switch content {
-        case .cameraGone:
+        case .cameraGone(let frames):
             isOpen = false
+            goneUntil = clock.monotonic() + Double(frames) * framePeriod
             throw DeviceError(device: .camera, path: path, operation: "VIDIOC_DQBUF", errno: ENODEV,
                               message: "no such device (simulated)", needsReopen: true)
         case .image(let pixels):
@@ -238,11 +243,15 @@ public final class SimulatedGateIO: GateIO {
     public static let transitionsKept = 4096
     /// Where transitions are printed (the demo shows them); nil = record only.
     private let printer: (@Sendable (String) -> Void)?
+    /// Stamps the transitions (wall time, as the demo prints them).
+    private let clock: GateClock
 
-    public init(board: SimulatedBoard, path: String, printer: (@Sendable (String) -> Void)?) {
+    public init(board: SimulatedBoard, path: String, printer: (@Sendable (String) -> Void)?,
+                clock: GateClock = SystemClock(assumeSynchronised: true)) {
         self.board = board
         self.path = path
         self.printer = printer
+        self.clock = clock
     }
 
     public func open() throws(DeviceError) {}
@@ -250,7 +259,7 @@ public final class SimulatedGateIO: GateIO {
     public func set(_ line: OutputLine, _ active: Bool) throws(DeviceError) {
         guard levels[line, default: false] != active else { return }
         levels[line] = active
-        let time = wallSeconds()
+        let time = clock.read().now
         if transitions.count >= Self.transitionsKept { transitions.removeFirst(Self.transitionsKept / 2) }
         transitions.append(Transition(time: time, line: line, active: active))
         printer?("\(formatTime(time)) gpio \(line.rawValue)=\(active ? 1 : 0)")
@@ -282,23 +291,4 @@ public final class SimulatedGateIO: GateIO {
         }
         return "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(Int32(millis), 3))"
     }
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-func wallSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-func sleepSeconds(_ seconds: Double) {
-    guard seconds > 0 else { return }
-    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
 }

@@ -4,8 +4,9 @@ import GateCore
 import Glibc
 #endif
 
-/// The wall clock, with the kernel's word on whether it is synchronised (adjtimex). Boards without
-/// an RTC boot with a wrong time; until NTP syncs, validity windows cannot be trusted.
+/// The kernel's clocks: CLOCK_REALTIME with adjtimex's word on whether it is synchronised (boards without
+/// an RTC boot with a wrong time; until NTP syncs, validity windows cannot be trusted), and CLOCK_MONOTONIC
+/// for timers that must not jump with the wall clock. The daemon's one clock; tests use `VirtualClock`.
 public final class SystemClock: GateClock {
     private let assumeSynchronised: Bool
 
@@ -20,10 +21,16 @@ public final class SystemClock: GateClock {
         return ClockReading(now: now, synchronised: assumeSynchronised || hg_clock_synchronised() == 1)
     }
 
-    /// Seconds on the monotonic clock, for timers that must not jump with the wall clock.
-    public static func monotonic() -> Double {
+    public func monotonic() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    public func sleep(seconds: Double) {
+        guard seconds > 0 else { return }
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
     }
 }
