@@ -9,6 +9,18 @@ public enum ChainText {
         case .removed(nil, let before): return "第 \(before) 条之前的记录被删除（无清理检查点）"
         case .removed(let after?, let before): return "第 \(after) 条与第 \(before) 条之间的记录被删除"
         case .inserted(let seq): return "第 \(seq) 条记录是插入的"
+        case .purgeUnprovable(let seq, let flaw): return "第 \(seq) 条清理记录不能证明是按保留期清理的：\(describe(flaw))"
+        case .reasonIndex(let seq): return "原因索引（entry_reason）与第 \(seq) 条记录不符：按原因查询和导出的结果不可信"
+        }
+    }
+
+    static func describe(_ flaw: PurgeFlaw) -> String {
+        switch flaw {
+        case .noClaim: return "未写明保留期和截止时间"
+        case .retentionBelowMinimum(let retention, let minimum): return "声称的保留期 \(retention) 秒低于最低 \(minimum) 秒"
+        case .inconsistent: return "时间、保留期、截止时间与条数互相矛盾"
+        case .keptRowOlderThanCutoff(let seq): return "保留下来的第 \(seq) 条早于截止时间"
+        case .inTheFuture: return "日期在未来"
         }
     }
 }
