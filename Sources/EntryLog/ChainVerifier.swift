@@ -89,6 +89,7 @@ enum ChainVerifier {
         let checkpointSeq: Int64? = try checkpoint?.optional(2, "seq")
         var latestCutoff: Double?
         var reasonIndex = try ReasonIndexCursor(db)
+        var reasonMismatch: Int64?
         var report = ChainReport(rowsChecked: 0, headSeq: nil, headHash: nil,
                                  startsAfterSeq: checkpoint == nil ? nil : startSeq - 1, problem: nil, cutoff: nil)
         var before: Link?, previous: Link?
@@ -135,14 +136,15 @@ enum ChainVerifier {
                     return report
                 }
                 if row.seq == checkpointSeq { latestCutoff = PurgeClaim.parse(row.detail, time: row.time)?.cutoff }
-                if let seq = try reasonIndex.firstMismatch(upTo: row) { report.problem = .reasonIndex(seq: seq); return report }
+                // Said only when the chain itself is intact: a broken chain is the graver finding.
+                if reasonMismatch == nil { reasonMismatch = try reasonIndex.firstMismatch(upTo: row) }
             }
             before = previous
             previous = link
         }
         if let suspect {
             report.problem = resolve(suspect.link, contentChanged: suspect.contentChanged, before: before, nextLinksAround: false)
-        } else if let seq = try reasonIndex.leftover() {
+        } else if let seq = try reasonMismatch ?? reasonIndex.leftover() {
             report.problem = .reasonIndex(seq: seq)
         } else if let firstKept = report.startsAfterSeq.map({ $0 + 1 }), firstKept != checkpointSeq,
                   let cutoff = latestCutoff, let firstTime = try Double.fetchOne(db, sql: "SELECT time FROM entry WHERE seq = ?",
