@@ -127,6 +127,7 @@ public final class GatePipeline {
                                 metadata: ["rows": "\(unwrittenRows.count)", "error": "\(error)"])
             }
         }
+        do { try log.writeAnchor(now: clock.read().now, force: true) } catch { logger.error("entry log anchor not written", metadata: ["error": "\(error)"]) }
         logger.info("gate stopped", metadata: ["gate": "\(configuration.gate.id)"])
     }
 
@@ -442,6 +443,7 @@ public final class GatePipeline {
         } catch {
             logger.error("retention purge failed", metadata: ["error": "\(error)"])
         }
+        do { try log.writeAnchor(now: now.now, force: false) } catch { logger.error("entry log anchor not written", metadata: ["error": "\(error)"]) }
     }
 
     private func sleepBriefly() {

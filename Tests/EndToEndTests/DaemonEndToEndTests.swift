@@ -125,6 +125,17 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         #expect(database.range(of: Data("visitor-green".utf8)) == nil, "subject ids are pseudonyms, never the source text")
 
         #expect(try reader.verifyChain().isValid)
+
+        // The clean stop anchored the head (the stop row) beside the database, signed.
+        let anchorFile = folder.appendingPathComponent("anchors.jsonl").path
+        let anchors = try reader.verifyAnchors(file: anchorFile)
+        let head = try reader.lastSeq()
+        #expect(anchors.isValid && anchors.anchorsChecked >= 1 && anchors.newest?.seq == head, "\(anchors)")
+        // Issue 12 item 3: the database and its WAL lost, the daemon refuses to start a new chain, and says how to recover.
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: folder.appendingPathComponent("entries.sqlite").path + suffix) }
+        let again = try run(Paths.binaries.appendingPathComponent("healthgated"), ["--config", folder.appendingPathComponent("healthgate.toml").path])
+        #expect(again.status != 0 && again.stderr.contains("does not continue the chain anchored in \(anchorFile)"), "\(again.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("entries.sqlite").path))
     }
 
     @Test func sigtermLeavesTheRelayReleasedAndLogsTheStop() throws {
