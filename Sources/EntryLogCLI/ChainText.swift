@@ -23,4 +23,21 @@ public enum ChainText {
         case .inTheFuture: return "日期在未来"
         }
     }
+
+    public static func describe(_ problem: AnchorProblem, _ language: Language) -> String {
+        guard language == .chinese else { return problem.description }
+        switch problem {
+        case .empty: return "锚点文件中没有锚点"
+        case .unreadable(let line): return "锚点第 \(line) 行无法识别"
+        case .badSignature(let line): return "锚点第 \(line) 行签名无效：该行被修改过"
+        case .otherKey(let line): return "锚点第 \(line) 行由其他密钥签名"
+        case .otherGate(let line, let gate): return "锚点第 \(line) 行属于闸机 \(gate)，不是本日志的闸机"
+        case .truncated(let line, let seq, let head):
+            return "日志止于第 \(head.map(String.init) ?? "0") 条，而锚点第 \(line) 行记载了第 \(seq) 条：最新的记录被删除"
+        case .rowDiffers(let line, let seq): return "第 \(seq) 条与锚点第 \(line) 行不符：该条或更早的记录被改写"
+        case .rowMissing(let line, let seq): return "锚点第 \(line) 行记载的第 \(seq) 条不见了，且没有清理记录覆盖它"
+        case .purgedTooRecent(let line, let seq):
+            return "锚点第 \(line) 行记载的第 \(seq) 条被清理，但它晚于清理的截止时间：清理记录是伪造的"
+        }
+    }
 }
