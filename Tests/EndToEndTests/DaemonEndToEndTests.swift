@@ -131,6 +131,16 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         let anchors = try reader.verifyAnchors(file: anchorFile)
         let head = try reader.lastSeq()
         #expect(anchors.isValid && anchors.anchorsChecked >= 1 && anchors.newest?.seq == head, "\(anchors)")
+        // What staff run: it says which anchor it checked against; with the newest rows deleted it fails.
+        let gatectl = Paths.binaries.appendingPathComponent("gatectl")
+        let config = ["--config", folder.appendingPathComponent("healthgate.toml").path]
+        let verify = try run(gatectl, ["verify", "--anchor", anchorFile] + config, environment: ["LC_ALL": "C", "LANG": "C"])
+        #expect(verify.status == 0 && verify.stdout.contains("newest anchor\tline \(anchors.newestLine ?? 0): row \(head ?? 0)"), "\(verify.stdout)")
+        let copy = folder.appendingPathComponent("copy.sqlite").path
+        _ = try run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [folder.appendingPathComponent("entries.sqlite").path, ".backup '\(copy)'"])
+        _ = try run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [copy, "DELETE FROM entry WHERE seq > 3"])
+        let truncated = try run(gatectl, ["verify", "--db", copy, "--anchor", anchorFile] + config, environment: ["LC_ALL": "C", "LANG": "C"])
+        #expect(truncated.status == 1 && truncated.stdout.contains("the log ends at row 3"), "\(truncated.stdout)")
         // Issue 12 item 3: the database and its WAL lost, the daemon refuses to start a new chain, and says how to recover.
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: folder.appendingPathComponent("entries.sqlite").path + suffix) }
         let again = try run(Paths.binaries.appendingPathComponent("healthgated"), ["--config", folder.appendingPathComponent("healthgate.toml").path])
