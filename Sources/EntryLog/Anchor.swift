@@ -67,6 +67,16 @@ enum AnchorFile {
         return (lines, torn)
     }
 
+    /// Cuts off a last line without its newline (a write cut short): it was never a whole anchor, and the next
+    /// append would otherwise run into it and leave an unreadable line in the middle of the file.
+    static func dropTornTail(_ path: String) throws(EntryLogError) {
+        guard let data = FileManager.default.contents(atPath: path), let last = data.last, last != UInt8(ascii: "\n") else { return }
+        let keep = data.lastIndex(of: UInt8(ascii: "\n")).map { data.distance(from: data.startIndex, to: $0) + 1 } ?? 0
+        guard truncate(path, off_t(keep)) == 0 else {
+            throw .anchor(path: path, detail: "cannot cut off its incomplete last line (\(String(cString: strerror(errno))))")
+        }
+    }
+
     /// Appends one line with a single write(2) and fsyncs it; the file is created `mode` (staff read it).
     static func append(_ entry: AnchorEntry, to path: String, mode: mode_t) throws(EntryLogError) {
         let encoder = JSONEncoder()
@@ -137,21 +147,21 @@ final class AnchorWriter: Sendable {
         self.gateID = gateID
         self.fileMode = fileMode
         key = try AnchorKey.loadOrCreate(settings.keyFile)
-        let lines = try AnchorFile.read(settings.file)?.lines ?? []
-        last = Mutex(lines.lazy.compactMap(\.entry).filter { $0.gateID == gateID }.last)
+        guard let (lines, torn) = try AnchorFile.read(settings.file) else { last = Mutex(nil); return }
+        if torn { try AnchorFile.dropTornTail(settings.file) }
+        last = Mutex(lines.compactMap(\.entry).filter { $0.gateID == gateID }.last)
     }
 
     var lastAnchor: AnchorEntry? { last.withLock { $0 } }
     var publicKeyHex: String { key.publicKey.rawRepresentation.hex }
 
     /// Appends a signed anchor for the head unless it is the head already anchored, or (without `force`) the
-    /// last anchor is less than an hour old. Returns the entry written, if any.
-    @discardableResult
-    func write(seq: Int64, hash: Data, rowTime: Double, now: Double, force: Bool) throws(EntryLogError) -> AnchorEntry? {
-        try last.withLock { (last: inout AnchorEntry?) throws(EntryLogError) -> AnchorEntry? in
-            if let last, last.seq == seq, last.hash == hash.hex { return nil }
+    /// last anchor is less than an hour old.
+    func write(seq: Int64, hash: Data, rowTime: Double, now: Double, force: Bool) throws(EntryLogError) {
+        try last.withLock { (last: inout AnchorEntry?) throws(EntryLogError) in
+            if let last, last.seq == seq, last.hash == hash.hex { return }
             // A clock stepped back (now before the last anchor) counts as due.
-            if !force, let last, now >= last.writtenAt, now - last.writtenAt < 3600 - 60 { return nil }
+            if !force, let last, now >= last.writtenAt, now - last.writtenAt < 3600 - 60 { return }
             var entry = AnchorEntry(version: AnchorEntry.version, gateID: gateID, seq: seq, hash: hash.hex, rowTime: rowTime,
                                     writtenAt: now, publicKey: publicKeyHex, signature: "")
             guard let signature = try? key.signature(for: entry.signedMessage) else {
@@ -160,7 +170,6 @@ final class AnchorWriter: Sendable {
             entry.signature = Data(signature).hex
             try AnchorFile.append(entry, to: settings.file, mode: fileMode)
             last = entry
-            return entry
         }
     }
 }

@@ -144,7 +144,7 @@ enum ChainVerifier {
         }
         if let suspect {
             report.problem = resolve(suspect.link, contentChanged: suspect.contentChanged, before: before, nextLinksAround: false)
-        } else if let seq = try reasonMismatch ?? reasonIndex.leftover() {
+        } else if let seq = reasonMismatch ?? reasonIndex.leftover(headSeq: report.headSeq) {
             report.problem = .reasonIndex(seq: seq)
         } else if let firstKept = report.startsAfterSeq.map({ $0 + 1 }), firstKept != checkpointSeq,
                   let cutoff = latestCutoff, let firstTime = try Double.fetchOne(db, sql: "SELECT time FROM entry WHERE seq = ?",
@@ -218,8 +218,8 @@ private struct ReasonIndexCursor {
         return indexed == Set(row.reasons.split(separator: ",")) ? nil : row.seq
     }
 
-    /// An index entry after the last row.
-    func leftover() throws -> Int64? { pendingCorrupt ? Int64.max : pending?.seq }
+    /// An index entry after the last row (`headSeq`); a wrong-typed one is reported at the head.
+    func leftover(headSeq: Int64?) -> Int64? { pendingCorrupt ? headSeq ?? 0 : pending?.seq }
 }
 
 extension Data {

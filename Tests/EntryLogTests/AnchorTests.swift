@@ -129,6 +129,12 @@ struct AnchorTests {
         try handle.close()
         let report = try log.verify()
         #expect(report.isValid && report.tornLastLine && report.anchorsChecked == 2)
+        // The writer cuts the fragment off before its next line, so the file stays readable throughout.
+        let writer = try log.writer()
+        try log.append(writer, from: 20, count: 1)
+        try writer.writeAnchor(now: baseTime + 9000, force: true)
+        let after = try log.verify()
+        #expect(after.isValid && !after.tornLastLine && after.anchorsChecked == 3)
     }
 
     // MARK: - Item 3: a lost chain is a fault, never a silent new log
