@@ -56,6 +56,10 @@ enum AnchorFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .anchor(path: path, detail: "cannot read it (\(String(cString: strerror(errno))))")
         }
+        return parse(data)
+    }
+
+    static func parse(_ data: Data) -> (lines: [Line], torn: Bool) {
         var parts = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         let torn = !(parts.last?.isEmpty ?? true)
         parts.removeLast()

@@ -65,6 +65,10 @@ enum AnchorVerifier {
         guard let (lines, torn) = try AnchorFile.read(file) else {
             throw EntryLogError.anchor(path: file, detail: "no such file")
         }
+        return try verify(db, lines: lines, torn: torn, file: file, expectedKey: expectedKey)
+    }
+
+    static func verify(_ db: Database, lines: [AnchorFile.Line], torn: Bool, file: String, expectedKey: String?) throws -> AnchorReport {
         var report = AnchorReport(file: file, anchorsChecked: 0, newest: nil, newestLine: nil,
                                   publicKey: expectedKey?.lowercased(), tornLastLine: torn, problem: nil)
         let head = try Row.fetchOne(db, sql: "SELECT seq, gate_id FROM entry ORDER BY seq DESC LIMIT 1")

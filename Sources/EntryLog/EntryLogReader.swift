@@ -236,6 +236,13 @@ public final class EntryLogReader: Sendable {
         try read { db in try AnchorVerifier.verify(db, file: file, expectedKey: expectedKey) }
     }
 
+    /// The same, for anchors given as bytes (`verify --anchor -`: a copy sent over SSH's standard input); `name` is
+    /// what the report calls them.
+    public func verifyAnchors(contents: Data, name: String, expectedKey: String? = nil) throws(EntryLogError) -> AnchorReport {
+        let (lines, torn) = AnchorFile.parse(contents)
+        return try read { db in try AnchorVerifier.verify(db, lines: lines, torn: torn, file: name, expectedKey: expectedKey) }
+    }
+
     /// `PRAGMA quick_check`-style page check for `gatectl verify --deep` and the crash test.
     public func integrityCheck() throws(EntryLogError) -> [String] {
         try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }

@@ -272,15 +272,16 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Walk the hash chain and name the first row changed, removed or inserted.",
         discussion: """
-            With --anchor FILE (a copy of anchors.jsonl kept off the board), also check that every row an anchor \
-            names is still there with the same hash, or was purged by a purge that could delete it. \
+            With --anchor FILE (a copy of anchors.jsonl kept off the board, see `gatectl anchors`), also check that \
+            every row an anchor names is still there with the same hash, or was purged by a purge that could delete it. \
+            Over SSH: ssh gate gatectl verify --anchor - < anchors-gate1.jsonl. \
             Exit status 0: intact; 1: broken (or the file is damaged).
             """)
 
     @OptionGroup var options: LogOptions
     @Flag(help: "Also run SQLite's integrity check over every page.")
     var deep = false
-    @Option(help: "Anchor file (JSON lines the daemon signs hourly and at stop) to check the log against.")
+    @Option(help: "Anchor file (JSON lines the daemon signs hourly and at stop) to check the log against; - reads it from standard input.")
     var anchor: String?
     @Option(name: .customLong("anchor-key"), help: "The gate's registered anchor public key (hex); default: the key of the file's first anchor.")
     var anchorKey: String?
@@ -291,7 +292,10 @@ struct VerifyCommand: ParsableCommand {
         if let days = minRetentionDays, days < 1 { throw ValidationError("--min-retention-days must be 1 or more") }
         let reader = try options.openReader()
         let report = try reader.verifyChain(minimumRetentionSeconds: minRetentionDays.map { Int64($0) * 86_400 })
-        let anchors = try anchor.map { file in try reader.verifyAnchors(file: file, expectedKey: anchorKey) }
+        let anchors = try anchor.map { file in
+            file == "-" ? try reader.verifyAnchors(contents: FileHandle.standardInput.readDataToEndOfFile(), name: "standard input", expectedKey: anchorKey)
+                : try reader.verifyAnchors(file: file, expectedKey: anchorKey)
+        }
         let pages = deep ? try reader.integrityCheck() : ["ok"]
         let console = Console()
         defer { console.flush() }
@@ -341,5 +345,24 @@ struct VerifyCommand: ParsableCommand {
             console.write(table.render(options.output, decisionColumn: 1, includeHeader: false))
         }
         if !report.isValid || anchors?.isValid == false || pages != ["ok"] { console.flush(); throw ExitCode.failure }
+    }
+}
+
+struct AnchorsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "anchors", abstract: "Print the gate's anchor file (signed heads of the chain), to keep a copy off the board.",
+        discussion: """
+            The copy is the evidence: the board's own file can be rewritten by whoever can rewrite the log. \
+            Example: ssh gate gatectl anchors > anchors-gate1.jsonl; later: ssh gate gatectl verify --anchor - < anchors-gate1.jsonl
+            """)
+
+    @OptionGroup var options: LogOptions
+
+    func run() throws {
+        let path = options.anchorFile
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure("anchor file \(path): cannot read it (has the daemon run? are you in group gate-staff?)")
+        }
+        FileHandle.standardOutput.write(data)
     }
 }

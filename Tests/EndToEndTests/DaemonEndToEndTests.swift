@@ -136,6 +136,9 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         let config = ["--config", folder.appendingPathComponent("healthgate.toml").path]
         let verify = try run(gatectl, ["verify", "--anchor", anchorFile] + config, environment: ["LC_ALL": "C", "LANG": "C"])
         #expect(verify.status == 0 && verify.stdout.contains("newest anchor\tline \(anchors.newestLine ?? 0): row \(head ?? 0)"), "\(verify.stdout)")
+        let printed = try run(gatectl, ["anchors"] + config)
+        let onBoard = try String(contentsOfFile: anchorFile, encoding: .utf8)
+        #expect(printed.status == 0 && printed.stdout == onBoard)
         let copy = folder.appendingPathComponent("copy.sqlite").path
         _ = try run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [folder.appendingPathComponent("entries.sqlite").path, ".backup '\(copy)'"])
         _ = try run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [copy, "DELETE FROM entry WHERE seq > 3"])

@@ -80,7 +80,10 @@ struct AnchorTests {
 
     @Test func truncatingTheHeadIsCaught() throws {
         let (log, _) = try anchoredLog()
+        let copy = try Data(contentsOf: URL(fileURLWithPath: log.settings.file))  // taken off the board before the attack
         try tamper(log.path, "DELETE FROM entry WHERE seq > 17")
+        let fromCopy = try EntryLogReader(path: log.path).verifyAnchors(contents: copy, name: "standard input")
+        #expect(fromCopy.problem == .truncated(line: 2, seq: 20, headSeq: 17) && fromCopy.file == "standard input")
         #expect(try EntryLogReader(path: log.path).verifyChain().isValid)  // the chain alone cannot tell
         #expect(try log.verify().problem == .truncated(line: 2, seq: 20, headSeq: 17))
     }
