@@ -120,18 +120,24 @@ echo "   $((SECONDS - phase)) s"
 
 echo "== purge keeps the entry log"
 printf 'log' > "$root/var/lib/healthgate/entries.sqlite"
-in_root chown healthgate:gate-staff /var/lib/healthgate/entries.sqlite
+printf '{}\n' > "$root/var/lib/healthgate/anchors.jsonl"
+printf 'key' > "$root/var/lib/healthgate/anchor.key"
+in_root chown healthgate:gate-staff /var/lib/healthgate/entries.sqlite /var/lib/healthgate/anchors.jsonl /var/lib/healthgate/anchor.key
 in_root apt-get purge -y -qq healthgate > "$work/purge.log" 2>&1 || { tail -n 20 "$work/purge.log"; exit 1; }
 check "user removed" sh -c "! chroot '$root' getent passwd healthgate"
 check "group gate-staff removed" sh -c "! chroot '$root' getent group gate-staff"
 check "configuration removed" test ! -e "$root/etc/healthgate"
 check "service symlink removed" test ! -e "$root/etc/systemd/system/multi-user.target.wants/healthgated.service"
 check "entry log kept, root only" stat_is /var/lib/healthgate/entries.sqlite "root:root 600"
+check "anchors kept, root only" stat_is /var/lib/healthgate/anchors.jsonl "root:root 600"
+check "anchor key kept, root only" stat_is /var/lib/healthgate/anchor.key "root:root 600"
 
 echo "== reinstall adopts the kept log; purge with HEALTHGATE_PURGE_LOG=yes deletes it"
 in_root apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$deb")" > "$work/install2.log" 2>&1 ||
     { tail -n 30 "$work/install2.log"; exit 1; }
 check "kept log handed back to the daemon" stat_is /var/lib/healthgate/entries.sqlite "healthgate:gate-staff 640"
+check "kept anchors handed back to the daemon" stat_is /var/lib/healthgate/anchors.jsonl "healthgate:gate-staff 640"
+check "kept anchor key handed back, the daemon's alone" stat_is /var/lib/healthgate/anchor.key "healthgate:gate-staff 600"
 in_root env HEALTHGATE_PURGE_LOG=yes apt-get purge -y -qq healthgate > "$work/purge2.log" 2>&1 ||
     { tail -n 20 "$work/purge2.log"; exit 1; }
 check "entry log deleted on request" test ! -e "$root/var/lib/healthgate"

@@ -31,6 +31,11 @@ public enum EntryLogError: Error, Equatable, CustomStringConvertible, Sendable {
     case corruptRow(path: String, seq: Int64?, column: String, found: String)
     /// Any other SQLite failure, with SQLite's own message.
     case sqlite(path: String, code: Int32, detail: String)
+    /// The anchor file or the anchor key cannot be read or written (`path` is that file).
+    case anchor(path: String, detail: String)
+    /// The log does not continue the chain its anchor file says existed (a lost `-wal`, a replaced or truncated
+    /// database): the writer refuses to write, so a new chain never silently replaces the old one.
+    case continuityBroken(path: String, anchorFile: String, detail: String)
 
     public var description: String {
         switch self {
@@ -56,6 +61,13 @@ public enum EntryLogError: Error, Equatable, CustomStringConvertible, Sendable {
                 "the file was edited; run gatectl verify and keep the file for inspection"
         case .sqlite(let path, let code, let detail):
             return "entry log \(path): SQLite error \(code): \(detail)"
+        case .anchor(let path, let detail):
+            return "entry log anchor \(path): \(detail)"
+        case .continuityBroken(let path, let anchorFile, let detail):
+            return "entry log \(path) does not continue the chain anchored in \(anchorFile): \(detail). Nothing is written. " +
+                "Restore the database together with its -wal and -shm files from a copy (gatectl verify --anchor " +
+                "\(anchorFile) tells whether a copy is whole); to start a new log deliberately, move \(anchorFile) aside " +
+                "and keep it as evidence"
         }
     }
 

@@ -222,9 +222,25 @@ public final class EntryLogReader: Sendable {
         }
     }
 
-    /// Walks the whole chain; see `ChainProblem` for what it can name.
-    public func verifyChain() throws(EntryLogError) -> ChainReport {
-        try read { db in try ChainVerifier.verify(db) }
+    /// Walks the whole chain and the reason index; see `ChainProblem` for what it can name. Every purge must
+    /// state a retention of at least `minimumRetentionSeconds` (default: 1 day, the smallest the daemon accepts).
+    public func verifyChain(minimumRetentionSeconds: Int64? = nil, now: EpochSeconds = Date().timeIntervalSince1970)
+        throws(EntryLogError) -> ChainReport {
+        try read { db in
+            try ChainVerifier.verify(db, minimumRetentionSeconds: minimumRetentionSeconds ?? ChainVerifier.minimumRetentionSeconds, now: now)
+        }
+    }
+
+    /// Checks the log against every anchor in `file` (see `AnchorProblem`); `expectedKey` (hex) pins the signing key.
+    public func verifyAnchors(file: String, expectedKey: String? = nil) throws(EntryLogError) -> AnchorReport {
+        try read { db in try AnchorVerifier.verify(db, file: file, expectedKey: expectedKey) }
+    }
+
+    /// The same, for anchors given as bytes (`verify --anchor -`: a copy sent over SSH's standard input); `name` is
+    /// what the report calls them.
+    public func verifyAnchors(contents: Data, name: String, expectedKey: String? = nil) throws(EntryLogError) -> AnchorReport {
+        let (lines, torn) = AnchorFile.parse(contents)
+        return try read { db in try AnchorVerifier.verify(db, lines: lines, torn: torn, file: name, expectedKey: expectedKey) }
     }
 
     /// `PRAGMA quick_check`-style page check for `gatectl verify --deep` and the crash test.

@@ -16,13 +16,23 @@ public final class EntryLogWriter: Sendable {
     public let path: String
     public let gateID: String
     private let queue: DatabaseQueue
+    private let anchors: AnchorWriter?
 
     /// Opens (creating and migrating when needed) the log at `path`, and sets its mode (and its WAL and shared
     /// memory files') to `fileMode`: owner read-write, group `gate-staff` read-only by default.
-    public init(path: String, gateID: String, fileMode: mode_t = 0o640) throws(EntryLogError) {
+    ///
+    /// With `anchor`, the signing key is loaded (created 0600 when missing) and the log must continue the chain
+    /// the last anchor of this gate names: a log that is new, empty, shorter or different throws
+    /// `continuityBroken` before anything is written (a lost `-wal` must never silently start a new chain).
+    public init(path: String, gateID: String, fileMode: mode_t = 0o640, anchor: AnchorSettings? = nil) throws(EntryLogError) {
         self.path = path
         self.gateID = gateID
         if access(path, F_OK) == 0, let error = EntryLogError.accessError(path: path, write: true) { throw error }
+        anchors = try anchor.map { settings throws(EntryLogError) in try AnchorWriter(settings: settings, gateID: gateID, fileMode: fileMode) }
+        if let anchors, let last = anchors.lastAnchor, access(path, F_OK) != 0 {
+            throw .continuityBroken(path: path, anchorFile: anchors.settings.file,
+                                    detail: "the database file is missing, but the last anchor (written \(utcText(last.writtenAt))) names row \(last.seq)")
+        }
         var configuration = Configuration()
         configuration.label = "entry-log-writer"
         configuration.prepareDatabase { db in
@@ -36,6 +46,11 @@ public final class EntryLogWriter: Sendable {
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
+            // Before migrating: a schema created over a lost chain would look like a fresh, valid log.
+            if let anchors, let last = anchors.lastAnchor,
+               let problem = try queue.read({ db in try AnchorVerifier.continuityProblem(db, last: last) }) {
+                throw EntryLogError.continuityBroken(path: path, anchorFile: anchors.settings.file, detail: problem)
+            }
             try Schema.migrator.migrate(queue)
         } catch {
             throw EntryLogError.map(error, path: path)
@@ -91,7 +106,8 @@ public final class EntryLogWriter: Sendable {
 
     /// Deletes the oldest rows whose time is before `olderThan` (a contiguous prefix of the chain, so a row
     /// written while the clock was wrong cannot punch a hole), then appends one `purge` event row that is also
-    /// the checkpoint: it records the last purged row's hash and seq so the chain still verifies from there.
+    /// the checkpoint: it records the last purged row's hash and seq so the chain still verifies from there, and
+    /// in its detail the retention in force (`now - olderThan`) and the cut-off, which the verifier checks.
     /// Returns the number of rows deleted (0: nothing written).
     @discardableResult
     public func purge(olderThan: EpochSeconds, now: EpochSeconds, utcOffsetSeconds: Int) throws(EntryLogError) -> Int {
@@ -111,7 +127,8 @@ public final class EntryLogWriter: Sendable {
             try db.execute(sql: "DELETE FROM entry WHERE seq <= ?", arguments: [through])
             var checkpoint = StoredRow(
                 record: EntryRecord(time: now, kind: .event, decision: .none, event: "purge", clockSynchronised: true,
-                                    detail: "retention: deleted \(count) rows older than \(Int64(olderThan)) (epoch s), through seq \(through)"),
+                                    detail: PurgeClaim(retentionSeconds: Int64((now - olderThan).rounded()), cutoff: olderThan,
+                                                       deleted: Int64(count), throughSeq: through).detail),
                 gateID: gateID, utcOffsetSeconds: utcOffsetSeconds)
             checkpoint.checkpointThroughSeq = through
             checkpoint.checkpointCount = Int64(count)
@@ -120,6 +137,24 @@ public final class EntryLogWriter: Sendable {
             return count
         }
     }
+
+    /// Appends a signed anchor of the head to the anchor file (nothing without anchor settings, an empty log,
+    /// or a head already anchored). Without `force` at most one an hour: the daemon calls it from its hourly
+    /// housekeeping, and with `force` at a clean stop. The key is never part of an error or a message.
+    public func writeAnchor(now: EpochSeconds, force: Bool = false) throws(EntryLogError) {
+        guard let anchors else { return }
+        let head = try read { db in
+            try Row.fetchOne(db, sql: "SELECT seq, hash, time FROM entry ORDER BY seq DESC LIMIT 1").map { row in
+                let seq: Int64 = try row.required(0, "seq")
+                return (seq: seq, hash: try row.required(1, "hash", seq: seq) as Data, time: try row.required(2, "time", seq: seq) as Double)
+            }
+        }
+        guard let head else { return }
+        try anchors.write(seq: head.seq, hash: head.hash, rowTime: head.time, now: now, force: force)
+    }
+
+    /// The anchor key's public half (hex), to register with the county and to pass to `verify --anchor-key`.
+    public var anchorPublicKey: String? { anchors?.publicKeyHex }
 
     /// Appends `row` after the last row (or after `emptyTableAnchor` when a purge has just deleted every row,
     /// so the checkpoint continues the numbering and the chain of the rows it replaced).

@@ -20,6 +20,7 @@ public enum Label: String, CaseIterable, Sendable {
     case near, gapMinutes, companions, subjectAttempts
     case state, pid, occupancyLimit, fireAlarm, lastDecision, startedAt, updatedAt, uptime, frames, trustKeys
     case rowsChecked, chainValid, chainBroken, headHash, startsAfter, events, unsynchronisedClock, firstSeq, lastSeq, lastHash
+    case anchorFile, anchorsChecked, anchorNewest, anchorKey, anchorValid, anchorBroken, anchorTorn
 
     public func text(_ language: Language) -> String {
         switch language {
@@ -81,6 +82,13 @@ public enum Label: String, CaseIterable, Sendable {
         case .chainBroken: "CHAIN BROKEN"
         case .headHash: "head hash"
         case .startsAfter: "starts after purged row"
+        case .anchorFile: "anchor file"
+        case .anchorsChecked: "anchors checked"
+        case .anchorNewest: "newest anchor"
+        case .anchorKey: "anchor key"
+        case .anchorValid: "matches every anchor"
+        case .anchorBroken: "ANCHOR NOT MATCHED"
+        case .anchorTorn: "last anchor line"
         case .events: "events"
         case .unsynchronisedClock: "rows with unsynchronised clock"
         case .firstSeq: "first seq"
@@ -142,6 +150,13 @@ public enum Label: String, CaseIterable, Sendable {
         case .chainBroken: "哈希链被破坏"
         case .headHash: "链尾哈希"
         case .startsAfter: "起始于已清理记录之后"
+        case .anchorFile: "锚点文件"
+        case .anchorsChecked: "已核对锚点"
+        case .anchorNewest: "最新锚点"
+        case .anchorKey: "锚点公钥"
+        case .anchorValid: "与所有锚点一致"
+        case .anchorBroken: "与锚点不符"
+        case .anchorTorn: "最后一行锚点"
         case .events: "事件"
         case .unsynchronisedClock: "时钟未同步的记录"
         case .firstSeq: "首条序号"

@@ -114,9 +114,17 @@ public enum ConfigLoader {
             assumeClockSynchronised: r.bool("codes.assume_clock_synchronised", default: false),
             maxHG1LifetimeSeconds: r.int("codes.max_hg1_lifetime_s", default: 900, range: 60...86_400))
 
+        let database = r.string("log.database", default: "/var/lib/healthgate/entries.sqlite")
+        // Beside the database by default, so a demo or test log in a temporary directory keeps its own anchors.
+        let logDirectory = database.contains("/") ? String(database[..<database.lastIndex(of: "/")!]) : "."
         let log = GateConfiguration.Log(
-            database: r.string("log.database", default: "/var/lib/healthgate/entries.sqlite"),
-            retentionDays: r.int("log.retention_days", default: 28, range: 1...3650))
+            database: database,
+            retentionDays: r.int("log.retention_days", default: 28, range: 1...3650),
+            anchorFile: r.string("log.anchor_file", default: logDirectory + "/anchors.jsonl"),
+            anchorKey: r.string("log.anchor_key", default: logDirectory + "/anchor.key"))
+        for key in ["log.anchor_file", "log.anchor_key"] where r.optionalString(key)?.isEmpty == true {
+            r.fail(key, "must be a path: anchors are what let a copy of the log prove it is whole")
+        }
 
         let metricsFile = r.string("paths.metrics_file", default: "")
         let paths = GateConfiguration.Paths(

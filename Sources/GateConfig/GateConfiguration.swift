@@ -29,6 +29,10 @@ public struct GateConfiguration: Sendable, Equatable {
     public struct Log: Sendable, Equatable {
         public var database: String
         public var retentionDays: Int
+        /// Signed chain heads appended hourly and at stop (docs/entry-log.md, "Anchors"); default beside the database.
+        public var anchorFile: String
+        /// The gate's anchor signing key, created 0600 on first start; default beside the database.
+        public var anchorKey: String
     }
 
     public struct Paths: Sendable, Equatable {

@@ -22,7 +22,9 @@ public enum GateDaemonRunner {
         let board = try BoardFactory.make(configuration.board, clock: clock, logger: logger)
         let log: EntryLogWriter
         do {
-            log = try EntryLogWriter(path: configuration.log.database, gateID: configuration.gate.id)
+            log = try EntryLogWriter(path: configuration.log.database, gateID: configuration.gate.id,
+                                     anchor: AnchorSettings(file: configuration.log.anchorFile, keyFile: configuration.log.anchorKey))
+            logger.info("entry log anchors", metadata: ["file": "\(configuration.log.anchorFile)", "public_key": "\(log.anchorPublicKey ?? "")"])
         } catch {
             // Without a log no attempt can be recorded: refuse to start rather than admit unrecorded.
             throw StartError(description: "entry log \(configuration.log.database): \(error)")

@@ -94,6 +94,10 @@ public final class GatePipeline {
         actuator.safeState()
         devices.closeAll()
         sink.close()
+        // The last head leaves with the stop, so a log lost while the gate was off is caught at the next start.
+        do { try log.writeAnchor(now: clock.read().now, force: true) } catch {
+            logger.error("entry log anchor not written", metadata: ["error": "\(error)"])
+        }
         logger.info("gate stopped", metadata: ["gate": "\(configuration.gate.id)"])
     }
 

@@ -71,5 +71,9 @@ final class Housekeeping {
         } catch {
             logger.error("retention purge failed", metadata: ["error": "\(error)"])
         }
+        // Hourly, beside the purge: the signed head that staff and the county carry off the board.
+        do { try log.writeAnchor(now: now, force: false) } catch {
+            logger.error("entry log anchor not written", metadata: ["error": "\(error)"])
+        }
     }
 }

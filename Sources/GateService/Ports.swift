@@ -22,6 +22,12 @@ public protocol EntryLogging: AnyObject {
     func lastOccupancy() throws -> (occupancy: Int, time: EpochSeconds)?
     /// Deletes rows older than the cut-off, keeping the chain verifiable; returns how many went.
     func purge(olderThan: EpochSeconds, now: EpochSeconds, utcOffsetSeconds: Int) throws -> Int
+    /// Appends a signed head to the anchor file: at most hourly, or now with `force` (clean stop).
+    func writeAnchor(now: EpochSeconds, force: Bool) throws
+}
+
+extension EntryLogging {
+    public func writeAnchor(now: EpochSeconds, force: Bool) throws {}
 }
 
 /// The devices of one board, real or simulated.

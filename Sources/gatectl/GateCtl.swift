@@ -7,6 +7,6 @@ struct GateCtl: ParsableCommand {
         commandName: "gatectl",
         abstract: "Inspect and operate a healthgate entrance gate.",
         subcommands: [LogCommand.self, TailCommand.self, StatsCommand.self, ExportCommand.self, TraceCommand.self,
-                      ReportCommand.self, VerifyCommand.self, StatusCommand.self, OpenCommand.self, CodeCommand.self,
+                      ReportCommand.self, VerifyCommand.self, AnchorsCommand.self, StatusCommand.self, OpenCommand.self, CodeCommand.self,
                       SelftestCommand.self])
 }

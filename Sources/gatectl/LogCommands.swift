@@ -271,25 +271,47 @@ struct ReportCommand: ParsableCommand {
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Walk the hash chain and name the first row changed, removed or inserted.",
-        discussion: "Exit status 0: intact; 1: broken (or the file is damaged).")
+        discussion: """
+            With --anchor FILE (a copy of anchors.jsonl kept off the board, see `gatectl anchors`), also check that \
+            every row an anchor names is still there with the same hash, or was purged by a purge that could delete it. \
+            Over SSH: ssh gate gatectl verify --anchor - < anchors-gate1.jsonl. \
+            Exit status 0: intact; 1: broken (or the file is damaged).
+            """)
 
     @OptionGroup var options: LogOptions
     @Flag(help: "Also run SQLite's integrity check over every page.")
     var deep = false
+    @Option(help: "Anchor file (JSON lines the daemon signs hourly and at stop) to check the log against; - reads it from standard input.")
+    var anchor: String?
+    @Option(name: .customLong("anchor-key"), help: "The gate's registered anchor public key (hex); default: the key of the file's first anchor.")
+    var anchorKey: String?
+    @Option(name: .customLong("min-retention-days"), help: "Refuse a purge that states a shorter retention (default 1, the smallest the daemon accepts).")
+    var minRetentionDays: Int?
 
     func run() throws {
+        if let days = minRetentionDays, days < 1 { throw ValidationError("--min-retention-days must be 1 or more") }
         let reader = try options.openReader()
-        let report = try reader.verifyChain()
+        let report = try reader.verifyChain(minimumRetentionSeconds: minRetentionDays.map { Int64($0) * 86_400 })
+        let anchors = try anchor.map { file in
+            file == "-" ? try reader.verifyAnchors(contents: FileHandle.standardInput.readDataToEndOfFile(), name: "standard input", expectedKey: anchorKey)
+                : try reader.verifyAnchors(file: file, expectedKey: anchorKey)
+        }
         let pages = deep ? try reader.integrityCheck() : ["ok"]
         let console = Console()
         defer { console.flush() }
         if options.output == .json {
+            struct AnchorOutput: Encodable { var file: String; var valid: Bool; var anchorsChecked: Int; var newestLine: Int?
+                                             var newest: AnchorEntry?; var publicKey: String?; var tornLastLine: Bool; var problem: String? }
             struct Output: Encodable { var valid: Bool; var rowsChecked: Int; var headSeq: Int64?; var headHash: String?
-                                       var startsAfterSeq: Int64?; var problem: String?; var integrity: [String] }
-            console.write(try JSON.encode(Output(valid: report.isValid, rowsChecked: report.rowsChecked, headSeq: report.headSeq,
-                                                 headHash: report.headHash, startsAfterSeq: report.startsAfterSeq,
+                                       var startsAfterSeq: Int64?; var problem: String?; var integrity: [String]; var anchor: AnchorOutput? }
+            let anchorOutput = anchors.map {
+                AnchorOutput(file: $0.file, valid: $0.isValid, anchorsChecked: $0.anchorsChecked, newestLine: $0.newestLine, newest: $0.newest,
+                             publicKey: $0.publicKey, tornLastLine: $0.tornLastLine, problem: $0.problem.map { ChainText.describe($0, .english) })
+            }
+            console.write(try JSON.encode(Output(valid: report.isValid && anchors?.isValid != false, rowsChecked: report.rowsChecked,
+                                                 headSeq: report.headSeq, headHash: report.headHash, startsAfterSeq: report.startsAfterSeq,
                                                  problem: report.problem.map { ChainText.describe($0, .english) },
-                                                 integrity: pages)) + "\n")
+                                                 integrity: pages, anchor: anchorOutput)) + "\n")
         } else {
             let language = options.language
             var table = Table(header: ["", ""])
@@ -302,9 +324,45 @@ struct VerifyCommand: ParsableCommand {
             } else {
                 table.append([Label.chainValid.text(language), "✓"], decision: .admitted)
             }
+            if let anchors {
+                // Say which anchor the log was checked against: staff compare it with the copy they sent away.
+                table.append([Label.anchorFile.text(language), anchors.file])
+                table.append([Label.anchorsChecked.text(language), String(anchors.anchorsChecked)])
+                if let newest = anchors.newest, let line = anchors.newestLine {
+                    let written = LocalTime.format(newest.writtenAt, offsetSeconds: (try? options.timeZone())?
+                        .secondsFromGMT(for: Date(timeIntervalSince1970: newest.writtenAt)) ?? 0)
+                    table.append([Label.anchorNewest.text(language), "line \(line): row \(newest.seq), \(written)"])
+                }
+                if let key = anchors.publicKey { table.append([Label.anchorKey.text(language), key]) }
+                if anchors.tornLastLine { table.append([Label.anchorTorn.text(language), "incomplete (a write cut short), left out"]) }
+                if let problem = anchors.problem {
+                    table.append([Label.anchorBroken.text(language), ChainText.describe(problem, language)], decision: .refused)
+                } else {
+                    table.append([Label.anchorValid.text(language), "✓"], decision: .admitted)
+                }
+            }
             if deep { table.append(["integrity_check", pages.joined(separator: "; ")]) }
             console.write(table.render(options.output, decisionColumn: 1, includeHeader: false))
         }
-        if !report.isValid || pages != ["ok"] { console.flush(); throw ExitCode.failure }
+        if !report.isValid || anchors?.isValid == false || pages != ["ok"] { console.flush(); throw ExitCode.failure }
+    }
+}
+
+struct AnchorsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "anchors", abstract: "Print the gate's anchor file (signed heads of the chain), to keep a copy off the board.",
+        discussion: """
+            The copy is the evidence: the board's own file can be rewritten by whoever can rewrite the log. \
+            Example: ssh gate gatectl anchors > anchors-gate1.jsonl; later: ssh gate gatectl verify --anchor - < anchors-gate1.jsonl
+            """)
+
+    @OptionGroup var options: LogOptions
+
+    func run() throws {
+        let path = options.anchorFile
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure("anchor file \(path): cannot read it (has the daemon run? are you in group gate-staff?)")
+        }
+        FileHandle.standardOutput.write(data)
     }
 }

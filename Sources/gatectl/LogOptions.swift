@@ -45,6 +45,10 @@ struct LogOptions: ParsableArguments {
 
     var db: String { databaseOption ?? configuration?.log.database ?? GateCtlDefaults.databasePath }
     var statusFile: String { statusFileOption ?? configuration?.paths.statusFile ?? GateCtlDefaults.statusFile }
+    /// log.anchor_file from the config, else anchors.jsonl beside the database (the daemon's default).
+    var anchorFile: String {
+        configuration?.log.anchorFile ?? (db.contains("/") ? String(db[..<db.lastIndex(of: "/")!]) : ".") + "/anchors.jsonl"
+    }
 
     @Flag(name: .long, help: "Print JSON instead of a table (TSV when piped).")
     var json = false

@@ -28,7 +28,7 @@ struct HealthGated: ParsableCommand {
     func run() throws {
         if let path = checkConfig {
             do {
-                let loaded = try ConfigLoader.load(path: path)
+                let loaded = try ConfigLoader.load(path: path, checkingPaths: .all)
                 print("\(path): valid (gate \(loaded.gate.id), venue \(loaded.gate.venue.rawValue), board \(loaded.board.profile))")
                 return
             } catch {
@@ -42,7 +42,7 @@ struct HealthGated: ParsableCommand {
         }
         let loaded: GateConfiguration
         do {
-            loaded = try ConfigLoader.load(path: config)
+            loaded = try ConfigLoader.load(path: config, checkingPaths: .atStart)
         } catch {
             // Nothing is started on a bad file: a gate must not run on half a configuration.
             printError(error.description)

@@ -125,6 +125,30 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         #expect(database.range(of: Data("visitor-green".utf8)) == nil, "subject ids are pseudonyms, never the source text")
 
         #expect(try reader.verifyChain().isValid)
+
+        // The clean stop anchored the head (the stop row) beside the database, signed.
+        let anchorFile = folder.appendingPathComponent("anchors.jsonl").path
+        let anchors = try reader.verifyAnchors(file: anchorFile)
+        let head = try reader.lastSeq()
+        #expect(anchors.isValid && anchors.anchorsChecked >= 1 && anchors.newest?.seq == head, "\(anchors)")
+        // What staff run: it says which anchor it checked against; with the newest rows deleted it fails.
+        let gatectl = Paths.binaries.appendingPathComponent("gatectl")
+        let config = ["--config", folder.appendingPathComponent("healthgate.toml").path]
+        let verify = try run(gatectl, ["verify", "--anchor", anchorFile] + config, environment: ["LC_ALL": "C", "LANG": "C"])
+        #expect(verify.status == 0 && verify.stdout.contains("newest anchor\tline \(anchors.newestLine ?? 0): row \(head ?? 0)"), "\(verify.stdout)")
+        let printed = try run(gatectl, ["anchors"] + config)
+        let onBoard = try String(contentsOfFile: anchorFile, encoding: .utf8)
+        #expect(printed.status == 0 && printed.stdout == onBoard)
+        let copy = folder.appendingPathComponent("copy.sqlite").path
+        _ = try run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [folder.appendingPathComponent("entries.sqlite").path, ".backup '\(copy)'"])
+        _ = try run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [copy, "DELETE FROM entry WHERE seq > 3"])
+        let truncated = try run(gatectl, ["verify", "--db", copy, "--anchor", anchorFile] + config, environment: ["LC_ALL": "C", "LANG": "C"])
+        #expect(truncated.status == 1 && truncated.stdout.contains("the log ends at row 3"), "\(truncated.stdout)")
+        // Issue 12 item 3: the database and its WAL lost, the daemon refuses to start a new chain, and says how to recover.
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: folder.appendingPathComponent("entries.sqlite").path + suffix) }
+        let again = try run(Paths.binaries.appendingPathComponent("healthgated"), ["--config", folder.appendingPathComponent("healthgate.toml").path])
+        #expect(again.status != 0 && again.stderr.contains("does not continue the chain anchored in \(anchorFile)"), "\(again.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("entries.sqlite").path))
     }
 
     @Test func sigtermLeavesTheRelayReleasedAndLogsTheStop() throws {

@@ -209,3 +209,44 @@ import Testing
         #expect(lines["quoted.key"] == 6)
     }
 }
+
+/// Issue 12, item 12: `--check-config` accepted paths that do not exist.
+@Suite struct ConfigPathTests {
+    @Test func missingPathsAreReportedWithFileLineAndKey() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hg-paths-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("healthgate.toml").path
+        try """
+            [codes]
+            trust_dir = "\(folder.path)/no-trust"
+            [log]
+            database = "\(folder.path)/no-dir/entries.sqlite"
+            [board]
+            profile = "simulated"
+            [board.simulated]
+            scenario = "\(folder.path)/no-scenario.txt"
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let configuration = try ConfigLoader.load(path: file)  // the file itself is valid
+        let all = ConfigLoader.checkPaths(configuration, file: file).map(\.description)
+        #expect(all.count == 5, "\(all)")
+        #expect(all.contains("\(file):2: codes.trust_dir: no directory \(folder.path)/no-trust: create it and put the issuer keys in it"))
+        #expect(all.contains { $0.hasPrefix("\(file):8: board.simulated.scenario: cannot read the scenario file \(folder.path)/no-scenario.txt") })
+        #expect(all.contains { $0.hasPrefix("\(file):4: log.database: no directory \(folder.path)/no-dir for") })
+        // The anchor file and key default beside the database: no line of their own.
+        #expect(all.contains { $0.hasPrefix("\(file): log.anchor_file: no directory \(folder.path)/no-dir") })
+        #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: file, checkingPaths: .all) }
+        // At start the trust directory is the trust store's business (it warns and refuses every code).
+        #expect(!ConfigLoader.checkPaths(configuration, file: file, .atStart).contains { $0.key == "codes.trust_dir" })
+        #expect(ConfigLoader.checkPaths(configuration, file: file, .atStart).count == 4)
+
+        // Once they exist, nothing is said.
+        for directory in ["no-trust", "no-dir"] {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent(directory), withIntermediateDirectories: true)
+        }
+        try "".write(toFile: folder.appendingPathComponent("no-scenario.txt").path, atomically: true, encoding: .utf8)
+        #expect(ConfigLoader.checkPaths(configuration, file: file).isEmpty)
+        #expect(configuration.log.anchorFile == "\(folder.path)/no-dir/anchors.jsonl")
+        #expect(configuration.log.anchorKey == "\(folder.path)/no-dir/anchor.key")
+    }
+}
