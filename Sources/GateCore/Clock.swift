@@ -32,7 +32,7 @@ public final class VirtualClock: GateClock, @unchecked Sendable {
         monotonicSeconds += seconds
     }
 
-    public func read() -> ClockReading { ClockReading(now: now, synchronised: synchronised) }
+    public func read() -> ClockReading { ClockReading(now: now, synchronised: synchronised, monotonic: monotonicSeconds) }
     public func monotonic() -> Double { monotonicSeconds }
     public func sleep(seconds: Double) { if seconds > 0 { advance(seconds: seconds) } }
 }

@@ -102,9 +102,14 @@ public struct ClockReading: Sendable, Equatable {
     public var now: EpochSeconds
     /// True only when the kernel says the clock is synchronised (adjtimex), or an operator set it.
     public var synchronised: Bool
-    public init(now: EpochSeconds, synchronised: Bool) {
+    /// Seconds on a clock that never steps (CLOCK_MONOTONIC): holds, re-measure delays and presentation
+    /// gaps are measured on it, so an NTP step of the wall clock neither drops a code nor freezes the gate.
+    public var monotonic: Double
+    /// `monotonic` defaults to the wall time, for readings that only check validity windows.
+    public init(now: EpochSeconds, synchronised: Bool, monotonic: Double? = nil) {
         self.now = now
         self.synchronised = synchronised
+        self.monotonic = monotonic ?? now
     }
 }
 

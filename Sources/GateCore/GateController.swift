@@ -65,11 +65,12 @@ public struct GateController: Sendable {
         var verdict: CodeVerdict
         var rules: [RuleResult]
         var firstSample: TemperatureSample?
-        var remeasureAt: EpochSeconds?
+        /// Monotonic seconds (`ClockReading.monotonic`).
+        var remeasureAt: Double?
     }
     private var pending: PendingAttempt?
-    /// When the admitted/refused hold ends.
-    private var holdUntil: EpochSeconds?
+    /// When the admitted/refused hold ends, in monotonic seconds.
+    private var holdUntil: Double?
     /// An admission (or override) whose row is not yet committed, and the actuation that waits for it.
     private var admissionAwaitingLog: (row: EntryRecord, actuation: [GateCommand])?
     private var replayGuard: ReplayGuard
@@ -103,7 +104,7 @@ public struct GateController: Sendable {
             return tick(clock: clock)
 
         case .codeRead(let payload):
-            return codeRead(payload, now: now)
+            return codeRead(payload, now: clock.monotonic)
 
         case .codePresented(let verdict):
             guard acceptsCodes else { return [] }
@@ -175,7 +176,7 @@ public struct GateController: Sendable {
             record.decision = .override
             record.occupancyAfter = occupancy
             state = .admitted
-            holdUntil = now + Double(settings.admittedHoldMilliseconds) / 1000
+            holdUntil = clock.monotonic + Double(settings.admittedHoldMilliseconds) / 1000
             lastDecision = GateStatus.LastDecision(time: now, decision: .override, reasons: [])
             admissionAwaitingLog = (record, [.pulseRelay(milliseconds: settings.relayPulseMilliseconds),
                                              .indicate(.admitted), .buzz(.admit)])
@@ -231,7 +232,7 @@ public struct GateController: Sendable {
                 occupancy = max(0, occupancy - 1)
                 lastDecision = GateStatus.LastDecision(time: now, decision: .refused, reasons: [.logFault])
                 state = .refused
-                holdUntil = now + Double(settings.refusedHoldMilliseconds) / 1000
+                holdUntil = clock.monotonic + Double(settings.refusedHoldMilliseconds) / 1000
                 return [.indicate(.refused), .buzz(.refuse)]
             }
             // A refusal or an event without its row still happened (its batch ran on). An idle gate whose log
@@ -269,7 +270,8 @@ public struct GateController: Sendable {
     /// Presentation filtering: a code in view for many frames is one presentation. While someone is being
     /// handled codes only stay "in view". While a refusal is shown the refused code, still held up, is not new
     /// (it counts again once away for `presentation_absence_ms`), but a different code is read at once.
-    private mutating func codeRead(_ payload: [UInt8], now: EpochSeconds) -> [GateCommand] {
+    /// `now` is monotonic: a wall-clock step back would otherwise make a code look "still in view" for the step.
+    private mutating func codeRead(_ payload: [UInt8], now: Double) -> [GateCommand] {
         guard acceptsCodes else {
             presentations.notePresent(payload, now: now)
             return []
@@ -289,20 +291,14 @@ public struct GateController: Sendable {
     }
 
     private mutating func tick(clock: ClockReading) -> [GateCommand] {
-        let now = clock.now
-        // Deadlines are wall-clock times. If the clock steps back (NTP correcting a board that booted
-        // ahead), a deadline further away than it could ever be set is due now: otherwise the gate
-        // would stay deaf to codes for as long as the step.
-        func due(_ deadline: EpochSeconds, longest milliseconds: Int) -> Bool {
-            now >= deadline || deadline - now > Double(milliseconds) / 1000 + 1
-        }
-        let longestHold = max(settings.admittedHoldMilliseconds, settings.refusedHoldMilliseconds)
-        if var attempt = pending, let remeasureAt = attempt.remeasureAt, due(remeasureAt, longest: settings.remeasureDelayMilliseconds) {
+        // Deadlines are monotonic: NTP stepping the wall clock (a board that booted ahead) moves neither.
+        let now = clock.monotonic
+        if var attempt = pending, let remeasureAt = attempt.remeasureAt, now >= remeasureAt {
             attempt.remeasureAt = nil
             pending = attempt
             return [.measureTemperature]
         }
-        if let until = holdUntil, due(until, longest: longestHold), state == .admitted || state == .refused {
+        if let until = holdUntil, now >= until, state == .admitted || state == .refused {
             holdUntil = nil
             state = faults.isEmpty ? .ready : .fault
             return [.indicate(idleSignal), .buzz(.silent)]
@@ -346,7 +342,7 @@ public struct GateController: Sendable {
     private mutating func scheduleRemeasure(_ sample: TemperatureSample, attempt: inout PendingAttempt,
                                             clock: ClockReading) -> [GateCommand] {
         attempt.firstSample = sample
-        attempt.remeasureAt = clock.now + Double(settings.remeasureDelayMilliseconds) / 1000
+        attempt.remeasureAt = clock.monotonic + Double(settings.remeasureDelayMilliseconds) / 1000
         pending = attempt
         return [.indicate(.measuring)]
     }
@@ -368,7 +364,7 @@ public struct GateController: Sendable {
         if let detail { record.detail = detail }
 
         lastDecision = GateStatus.LastDecision(time: now, decision: record.decision, reasons: record.reasons)
-        holdUntil = now + Double(admitted ? settings.admittedHoldMilliseconds : settings.refusedHoldMilliseconds) / 1000
+        holdUntil = clock.monotonic + Double(admitted ? settings.admittedHoldMilliseconds : settings.refusedHoldMilliseconds) / 1000
         state = admitted ? .admitted : .refused
 
         if admitted {

@@ -29,17 +29,17 @@ public struct ReplayGuard: Sendable {
 
 /// Turns what the scanner sees frame after frame into presentations: a code held in front of the
 /// camera for many frames is one presentation; it counts again only after it has been out of view
-/// for `absenceSeconds`. Pure, so the daemon and the tests share it.
+/// for `absenceSeconds`. Times are monotonic seconds (`ClockReading.monotonic`). Pure, no I/O.
 public struct PresentationFilter: Sendable {
     public var absenceSeconds: Double
-    private var lastSeen: [[UInt8]: EpochSeconds] = [:]
+    private var lastSeen: [[UInt8]: Double] = [:]
 
     public init(absenceSeconds: Double = 1.5) {
         self.absenceSeconds = absenceSeconds
     }
 
     /// Returns true when `payload` is a new presentation, and notes it as seen either way.
-    public mutating func isNewPresentation(_ payload: [UInt8], now: EpochSeconds) -> Bool {
+    public mutating func isNewPresentation(_ payload: [UInt8], now: Double) -> Bool {
         defer { lastSeen[payload] = now }
         guard let previous = lastSeen[payload] else {
             if lastSeen.count > 64 { forgetStale(now: now) }
@@ -49,11 +49,11 @@ public struct PresentationFilter: Sendable {
     }
 
     /// Keeps a payload "in view" without counting it (used while the gate is busy with someone else).
-    public mutating func notePresent(_ payload: [UInt8], now: EpochSeconds) {
+    public mutating func notePresent(_ payload: [UInt8], now: Double) {
         if lastSeen[payload] != nil { lastSeen[payload] = now }
     }
 
-    private mutating func forgetStale(now: EpochSeconds) {
+    private mutating func forgetStale(now: Double) {
         lastSeen = lastSeen.filter { now - $0.value < absenceSeconds }
     }
 }

@@ -18,7 +18,7 @@ public final class SystemClock: GateClock {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         let now = EpochSeconds(ts.tv_sec) + EpochSeconds(ts.tv_nsec) / 1e9
-        return ClockReading(now: now, synchronised: assumeSynchronised || hg_clock_synchronised() == 1)
+        return ClockReading(now: now, synchronised: assumeSynchronised || hg_clock_synchronised() == 1, monotonic: monotonic())
     }
 
     public func monotonic() -> Double {

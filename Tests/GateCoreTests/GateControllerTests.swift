@@ -609,25 +609,50 @@ struct GateControllerTests {
     }
 }
 
+/// Holds, re-measure delays and presentation gaps run on the monotonic clock (issue 12, item 11): an NTP step
+/// of the wall clock moves none of them.
 @Suite("Wall-clock steps")
 struct ClockStepTests {
-    @Test("a clock stepped back an hour during the admitted hold does not leave the gate deaf")
+    @Test("a clock stepped back an hour during the admitted hold: the hold ends on time, the gate is not deaf")
     func holdEndsAfterABackwardStep() {
         let gate = TestGate()
         _ = gate.attempt()
         #expect(gate.state == .admitted)
         gate.clock.now -= 3600  // NTP corrects a board that booted an hour ahead
-        #expect(gate.tick(after: 10) == [.indicate(.ready), .buzz(.silent)])
+        #expect(gate.tick(after: 1_900).isEmpty, "still the admitted hold")
+        #expect(gate.tick(after: 100) == [.indicate(.ready), .buzz(.silent)])
         #expect(gate.controller.acceptsCodes)
     }
 
-    @Test("a re-measure due before a backward step still happens")
-    func remeasureAfterABackwardStep() {
+    @Test("a clock stepped forward an hour does not cut the hold short")
+    func holdIsNotCutByAForwardStep() {
         let gate = TestGate()
-        _ = gate.send(.codePresented(Fixture.verdict()))
-        _ = gate.send(.temperatureRead(objectCelsius: 38.5))
+        _ = gate.attempt()
+        gate.clock.now += 3600
+        #expect(gate.tick(after: 10).isEmpty)
+        #expect(gate.state == .admitted)
+    }
+
+    @Test("a re-measure is taken after its delay whichever way the wall clock steps")
+    func remeasureAfterABackwardStep() {
+        for step in [-3600.0, 3600.0] {
+            let gate = TestGate()
+            _ = gate.send(.codePresented(Fixture.verdict()))
+            _ = gate.send(.temperatureRead(objectCelsius: 38.5))
+            gate.clock.now += step
+            #expect(gate.tick(after: 10).isEmpty, "step \(step)")
+            #expect(gate.tick(after: 2_000) == [.measureTemperature], "step \(step)")
+        }
+    }
+
+    @Test("a code shown again after a backward step is a new presentation, not dropped")
+    func presentationAfterABackwardStep() {
+        let gate = TestGate()
+        let code = Array("code-A".utf8)
+        #expect(gate.send(.codeRead(code)) == [.verifyCode(code)])
         gate.clock.now -= 3600
-        #expect(gate.tick(after: 10) == [.measureTemperature])
+        gate.clock.advance(milliseconds: 2_000)  // away longer than presentation_absence_ms
+        #expect(gate.send(.codeRead(code)) == [.verifyCode(code)])
     }
 
     @Test("a hold is not cut short by ordinary ticks")

@@ -65,10 +65,13 @@ struct VirtualClockTests {
     @Test("moves only when told, in milliseconds, and reports its sync state")
     func advances() {
         let clock = VirtualClock(now: Fixture.start, synchronised: false)
-        #expect(clock.read() == ClockReading(now: Fixture.start, synchronised: false))
+        #expect(clock.read() == ClockReading(now: Fixture.start, synchronised: false, monotonic: 1_000))
         clock.advance(milliseconds: 1500)
         clock.advance(milliseconds: 250)
         #expect(clock.read().now == Fixture.start + 1.75)
+        #expect(clock.read().monotonic == 1_001.75)
+        clock.now -= 3600  // a wall-clock step moves wall time only
+        #expect(clock.read().monotonic == 1_001.75)
         clock.synchronised = true
         #expect(clock.read().synchronised)
     }
