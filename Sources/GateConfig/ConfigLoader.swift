@@ -108,15 +108,19 @@ public enum ConfigLoader {
         // Anti-passback and presentation filtering are the controller's decisions; the keys stay in [codes].
         controller.replayWindowSeconds = r.int("codes.replay_window_s", default: 600, range: 0...86_400)
         controller.presentationAbsenceMilliseconds = r.int("codes.presentation_absence_ms", default: 1500, range: 100...60_000)
+        let database = r.string("log.database", default: "/var/lib/healthgate/entries.sqlite")
+        // Beside the database by default, so a demo or test log in a temporary directory keeps its own anchors.
+        let logDirectory = database.contains("/") ? String(database[..<database.lastIndex(of: "/")!]) : "."
         let codes = GateConfiguration.Codes(
             trustDirectory: r.string("codes.trust_dir", default: "/etc/healthgate/trust"),
             unsyncedClock: r.oneOf("codes.unsynced_clock", default: UnsyncedClockPolicy.refuse),
             assumeClockSynchronised: r.bool("codes.assume_clock_synchronised", default: false),
-            maxHG1LifetimeSeconds: r.int("codes.max_hg1_lifetime_s", default: 900, range: 60...86_400))
+            maxHG1LifetimeSeconds: r.int("codes.max_hg1_lifetime_s", default: 900, range: 60...86_400),
+            subjectKey: r.string("codes.subject_key", default: logDirectory + "/subject.key"))
+        if r.optionalString("codes.subject_key")?.isEmpty == true {
+            r.fail("codes.subject_key", "must be a path: an unkeyed pseudonym of a name and birth date can be reversed")
+        }
 
-        let database = r.string("log.database", default: "/var/lib/healthgate/entries.sqlite")
-        // Beside the database by default, so a demo or test log in a temporary directory keeps its own anchors.
-        let logDirectory = database.contains("/") ? String(database[..<database.lastIndex(of: "/")!]) : "."
         let log = GateConfiguration.Log(
             database: database,
             retentionDays: r.int("log.retention_days", default: 28, range: 1...3650),

@@ -43,7 +43,7 @@ extension ConfigLoader {
             problem("board.simulated.scenario", "cannot read the scenario file \(scenario) (\(String(cString: strerror(errno))))")
         }
         for (key, path) in [("log.database", configuration.log.database), ("log.anchor_file", configuration.log.anchorFile),
-                            ("log.anchor_key", configuration.log.anchorKey)] where !isDirectory(directory(of: path)) {
+                            ("log.anchor_key", configuration.log.anchorKey), ("codes.subject_key", configuration.codes.subjectKey)] where !isDirectory(directory(of: path)) {
             problem(key, "no directory \(directory(of: path)) for \(path): create it (owner: the service user)")
         }
         return problems

@@ -18,6 +18,9 @@ public struct GateConfiguration: Sendable, Equatable {
         public var assumeClockSynchronised: Bool
         /// Longest HG1 lifetime (exp − iat) accepted: screen codes are short-lived so screenshots go stale.
         public var maxHG1LifetimeSeconds: Int
+        /// HMAC key of HC1 subject pseudonyms (64 hex digits), created 0600 on first start when missing; every gate
+        /// of a deployment needs the same one for traces across venues. Default beside the database.
+        public var subjectKey: String
     }
 
     public struct Occupancy: Sendable, Equatable {

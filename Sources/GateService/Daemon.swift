@@ -113,6 +113,7 @@ public final class Daemon {
         if old.paths.statusFile != new.paths.statusFile { keys.append("paths.status_file") }
         if old.paths.metricsFile != new.paths.metricsFile { keys.append("paths.metrics_file") }
         if old.codes.assumeClockSynchronised != new.codes.assumeClockSynchronised { keys.append("codes.assume_clock_synchronised") }
+        if old.codes.subjectKey != new.codes.subjectKey { keys.append("codes.subject_key") }
         return keys
     }
 

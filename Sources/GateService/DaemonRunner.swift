@@ -29,7 +29,14 @@ public enum GateDaemonRunner {
             // Without a log no attempt can be recorded: refuse to start rather than admit unrecorded.
             throw StartError(description: "entry log \(configuration.log.database): \(error)")
         }
-        let verifier = TrustStoreVerifier(codes: configuration.codes)
+        let subjectKey: SubjectKey
+        do {
+            subjectKey = try SubjectKey.loadOrCreate(path: configuration.codes.subjectKey)
+        } catch {
+            // Without it HC1 pseudonyms would be reversible, or differ from the other gates' and break traces.
+            throw StartError(description: "\(error)")
+        }
+        let verifier = TrustStoreVerifier(codes: configuration.codes, subjectKey: subjectKey)
         let clockState = hg_clock_synchronised()
         if clockState < 0 {
             // Not "unsynchronised" but "cannot tell": a sandbox that blocks adjtimex (ProtectClock=).

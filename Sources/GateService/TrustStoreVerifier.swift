@@ -7,10 +7,12 @@ import HealthCode
 public final class TrustStoreVerifier: CodeVerifying {
     private var verifier: CodeVerifier
 
-    public init(codes: GateConfiguration.Codes) {
+    /// `subjectKey`: the deployment's HC1 pseudonym key (`SubjectKey.loadOrCreate`); nil only for tools.
+    public init(codes: GateConfiguration.Codes, subjectKey: SubjectKey?) {
         verifier = CodeVerifier(trustStore: TrustStore(directory: codes.trustDirectory),
                                 configuration: VerifierConfiguration(unsyncedClockPolicy: codes.unsyncedClock,
-                                                                     maxHG1Lifetime: Double(codes.maxHG1LifetimeSeconds)))
+                                                                     maxHG1Lifetime: Double(codes.maxHG1LifetimeSeconds),
+                                                                     subjectKey: subjectKey))
     }
 
     public func verify(payload: [UInt8], clock: ClockReading) -> CodeVerdict {

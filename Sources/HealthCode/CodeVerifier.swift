@@ -9,13 +9,16 @@ public struct VerifierConfiguration: Sendable {
     /// a longer lifetime than this is refused as unreadable (`codes.max_hg1_lifetime_s`, default 15 min).
     public var maxHG1Lifetime: Double
     public var limits: HealthCodeLimits
+    /// Keys HC1 subject pseudonyms (`codes.subject_key`); nil only in tools, where they are unkeyed.
+    public var subjectKey: SubjectKey?
 
     public init(unsyncedClockPolicy: UnsyncedClockPolicy = .refuse, clockSkewTolerance: Double = 60,
-                maxHG1Lifetime: Double = 900, limits: HealthCodeLimits = HealthCodeLimits()) {
+                maxHG1Lifetime: Double = 900, limits: HealthCodeLimits = HealthCodeLimits(), subjectKey: SubjectKey? = nil) {
         self.unsyncedClockPolicy = unsyncedClockPolicy
         self.clockSkewTolerance = clockSkewTolerance
         self.maxHG1Lifetime = maxHG1Lifetime
         self.limits = limits
+        self.subjectKey = subjectKey
     }
 }
 
@@ -98,7 +101,7 @@ public struct CodeVerifier: Sendable {
                 hg1Region = hg1.issuer
                 credential = hg1.credential(keyID: keyID)
             default:
-                let dcc = try HC1Certificate(claims)
+                let dcc = try HC1Certificate(claims, subjectKey: configuration.subjectKey)
                 guard dcc.issuedAt != nil, dcc.expiresAt != nil else { throw .claims("iat (6) and exp (4) are mandatory") }
                 certificateType = dcc.type
                 credential = dcc.credential(keyID: keyID)

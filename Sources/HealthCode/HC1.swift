@@ -36,7 +36,9 @@ public struct HC1Certificate: Sendable, Equatable {
     public var nucleicAcidTest: NucleicAcidTest?
     public var vaccination: Vaccination?
 
-    public init(_ claims: CWTClaims) throws(HealthCodeParseError) {
+    /// `subjectKey` keys the subject pseudonym (the daemon always has one); without it the pseudonym is an
+    /// unkeyed SHA-256, enumerable, for tools only.
+    public init(_ claims: CWTClaims, subjectKey: SubjectKey? = nil) throws(HealthCodeParseError) {
         guard let hcert = claims.map[intKey: Self.hcertClaimKey], let dgc = hcert[intKey: 1], case .map = dgc else {
             throw .claims("hcert (-260) → 1 missing")
         }
@@ -65,8 +67,8 @@ public struct HC1Certificate: Sendable, Equatable {
         self.issuedAt = claims.issuedAt
         self.expiresAt = claims.expiresAt
         let standardisedName = (familyName ?? "") + "<<" + (givenName ?? "")
-        let digest = SHA256.hash(data: Array((dateOfBirth + "|" + standardisedName + "|" + issuer).utf8))
-        self.subjectID = Hex.encode(digest.prefix(16))
+        let person = dateOfBirth + "|" + standardisedName + "|" + issuer
+        self.subjectID = subjectKey?.pseudonym(of: person) ?? Hex.encode(SHA256.hash(data: Array(person.utf8)).prefix(16))
         self.maskedName = (familyName ?? givenName ?? "").first.map { "\($0)*" } ?? "*"
         self.nucleicAcidTest = nil
         self.vaccination = nil

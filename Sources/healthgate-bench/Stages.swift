@@ -6,6 +6,7 @@ import GateConfig
 import GateCore
 import GateHardware
 import GateService
+import HealthCode
 import Logging
 
 // MARK: - Raw baseline
@@ -247,7 +248,7 @@ func measurePipeline(_ order: CameraOrder, configuration: GateConfiguration, log
     let devices = Board(camera: camera, scanner: PlannedScanner(decoder: try ZbarScanner()),
                         thermometer: SimulatedThermometer(board: board, path: "bench-thermometer"), io: io, scriptEnded: { board.finished })
     let log = try EntryLogWriter(path: configuration.log.database, gateID: configuration.gate.id)
-    let pipeline = GatePipeline(configuration: configuration, board: devices, verifier: TrustStoreVerifier(codes: configuration.codes),
+    let pipeline = GatePipeline(configuration: configuration, board: devices, verifier: TrustStoreVerifier(codes: configuration.codes, subjectKey: SubjectKey(bytes: Array(repeating: 0x5A, count: 32))),
                                 log: log, clock: SystemClock(assumeSynchronised: true), logger: logger)
     var result = PipelineResult()
     pipeline.onDecision = { record in

@@ -229,16 +229,17 @@ import Testing
             """.write(toFile: file, atomically: true, encoding: .utf8)
         let configuration = try ConfigLoader.load(path: file)  // the file itself is valid
         let all = ConfigLoader.checkPaths(configuration, file: file).map(\.description)
-        #expect(all.count == 5, "\(all)")
+        #expect(all.count == 6, "\(all)")
         #expect(all.contains("\(file):2: codes.trust_dir: no directory \(folder.path)/no-trust: create it and put the issuer keys in it"))
         #expect(all.contains { $0.hasPrefix("\(file):8: board.simulated.scenario: cannot read the scenario file \(folder.path)/no-scenario.txt") })
         #expect(all.contains { $0.hasPrefix("\(file):4: log.database: no directory \(folder.path)/no-dir for") })
         // The anchor file and key default beside the database: no line of their own.
         #expect(all.contains { $0.hasPrefix("\(file): log.anchor_file: no directory \(folder.path)/no-dir") })
+        #expect(all.contains { $0.hasPrefix("\(file): codes.subject_key: no directory \(folder.path)/no-dir") })
         #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: file, checkingPaths: .all) }
         // At start the trust directory is the trust store's business (it warns and refuses every code).
         #expect(!ConfigLoader.checkPaths(configuration, file: file, .atStart).contains { $0.key == "codes.trust_dir" })
-        #expect(ConfigLoader.checkPaths(configuration, file: file, .atStart).count == 4)
+        #expect(ConfigLoader.checkPaths(configuration, file: file, .atStart).count == 5)
 
         // Once they exist, nothing is said.
         for directory in ["no-trust", "no-dir"] {
