@@ -1,6 +1,7 @@
 import EntryLog
 import Foundation
 import GateCore
+import LinuxSystem
 
 /// How results leave gatectl: aligned and coloured on a terminal, TSV when piped, JSON on request.
 public enum OutputMode: Sendable, Equatable {

@@ -1,9 +1,10 @@
 import CLinux
 import EntryLog
+import GateBoard
 import GateConfig
 import GateCore
-import GateHardware
 import HealthCode
+import LinuxSystem
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -18,7 +19,7 @@ public enum GateDaemonRunner {
     public static func run(configuration: GateConfiguration, configPath: String, logger: Logger,
                            hooks: (Daemon) -> Void = { _ in }) throws {
         LocalTime.useZone(configuration.gate.timeZone)
-        let board = try BoardFactory.make(configuration.board, logger: logger)
+        let board = try BoardFactory.make(configuration.board, echo: { printLine($0) })
         let log: EntryLogWriter
         do {
             log = try EntryLogWriter(path: configuration.log.database, gateID: configuration.gate.id)
@@ -41,35 +42,6 @@ public enum GateDaemonRunner {
         hooks(daemon)
         Daemon.installSignalHandlers()
         daemon.run()
-    }
-}
-
-/// The board named in the configuration. A real board never falls back to the simulation.
-public enum BoardFactory {
-    public static func make(_ config: BoardConfiguration, logger: Logger) throws -> Board {
-        let density = Int32(config.camera.scanDensity)
-        let scanner = PlannedScanner(decoder: try ZbarScanner(options: .init(xDensity: density, yDensity: density)))
-        switch config.kind {
-        case .simulated:
-            guard let simulated = config.simulated else { throw GateDaemonRunner.StartError(description: "board.simulated missing") }
-            let scenario = try Scenario.load(path: simulated.scenario)
-            let board = try SimulatedBoard(scenario: scenario, width: config.camera.width, height: config.camera.height)
-            board.loops = simulated.atEnd == .loop
-            board.narrator = { text in printLine("") ; printLine("── \(text)") }
-            return Board(
-                camera: SimulatedCamera(board: board, fps: simulated.fps, path: "simulated:\(simulated.scenario)"),
-                scanner: scanner,
-                thermometer: SimulatedThermometer(board: board, path: "simulated-thermometer"),
-                io: SimulatedGateIO(board: board, path: "simulated-gpio", printer: { printLine($0) }),
-                simulation: board)
-        case .linux:
-            let settings = try LinuxBoardSettings(config)
-            return Board(
-                camera: V4L2Camera(settings: settings.camera),
-                scanner: scanner,
-                thermometer: MLX90614Thermometer(settings: settings.thermometer),
-                io: GpiodIO(settings: settings.gpio))
-        }
     }
 }
 

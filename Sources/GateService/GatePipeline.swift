@@ -2,9 +2,11 @@
 import Glibc
 #endif
 import EntryLog
+import GateBoard
 import GateConfig
 import GateCore
 import GateHardware
+import LinuxSystem
 import Logging
 
 /// The one path for data: frame → code → verification → measurement → decision → actuation → log.

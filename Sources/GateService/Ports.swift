@@ -1,6 +1,5 @@
 import GateConfig
 import GateCore
-import GateHardware
 
 /// What the pipeline needs from the code verifier (HealthCode's `CodeVerifier` conforms).
 public protocol CodeVerifying: AnyObject {
@@ -22,22 +21,4 @@ public protocol EntryLogging: AnyObject {
     func lastOccupancy() throws -> (occupancy: Int, time: EpochSeconds)?
     /// Deletes rows older than the cut-off, keeping the chain verifiable; returns how many went.
     func purge(olderThan: EpochSeconds, now: EpochSeconds, utcOffsetSeconds: Int) throws -> Int
-}
-
-/// The devices of one board, real or simulated.
-public struct Board {
-    public var camera: Camera
-    public var scanner: CodeScanner
-    public var thermometer: Thermometer
-    public var io: GateIO
-    /// The simulated board, when it is one (the daemon stops when its scenario ends).
-    public var simulation: SimulatedBoard?
-
-    public init(camera: Camera, scanner: CodeScanner, thermometer: Thermometer, io: GateIO, simulation: SimulatedBoard? = nil) {
-        self.camera = camera
-        self.scanner = scanner
-        self.thermometer = thermometer
-        self.io = io
-        self.simulation = simulation
-    }
 }

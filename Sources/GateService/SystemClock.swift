@@ -1,5 +1,5 @@
-import CLinux
 import GateCore
+import LinuxSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,10 +14,7 @@ public final class SystemClock: GateClock {
     }
 
     public func read() -> ClockReading {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        let now = EpochSeconds(ts.tv_sec) + EpochSeconds(ts.tv_nsec) / 1e9
-        return ClockReading(now: now, synchronised: assumeSynchronised || hg_clock_synchronised() == 1)
+        KernelClock.read(assumeSynchronised: assumeSynchronised)
     }
 
     /// Seconds on the monotonic clock, for timers that must not jump with the wall clock.

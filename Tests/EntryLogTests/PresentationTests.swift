@@ -2,6 +2,7 @@ import EntryLog
 import EntryLogCLI
 import Foundation
 import GateCore
+import LinuxSystem
 import Testing
 
 @Suite("gatectl time expressions and output")

@@ -64,9 +64,10 @@ fi
 cp "$simdir/gpio-sim.ko" "$work/"
 
 # 5. The binaries under test (debug build: the same code the unit tests ran).
-say "building healthgated and gatectl"
+say "building healthgated, gatectl and healthgate-dev (which makes the test codes on the host)"
 swift build --product healthgated >/dev/null
 swift build --product gatectl >/dev/null
+swift build --product healthgate-dev >/dev/null
 bin=$(swift build --show-bin-path)
 
 # 6. Frames and register values, made on the host.

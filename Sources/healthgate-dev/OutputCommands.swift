@@ -50,7 +50,7 @@ struct QRImageOptions: ParsableArguments {
     }
 }
 
-/// `gatectl code render`: any text as a QR frame — for demos and tests of what is *not* a health code.
+/// `healthgate-dev render`: any text as a QR frame — for demos and tests of what is *not* a health code.
 struct CodeRenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
@@ -67,7 +67,7 @@ struct CodeRenderCommand: ParsableCommand {
     }
 }
 
-/// `gatectl code forge`: what a forger does — edit the colour of a signed HG1 code and keep the old
+/// `healthgate-dev forge`: what a forger does — edit the colour of a signed HG1 code and keep the old
 /// signature. The result must be refused with `bad_signature`; the demo and the tests show that it is.
 struct CodeForgeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -75,7 +75,7 @@ struct CodeForgeCommand: ParsableCommand {
         abstract: "Demos and tests: change the colour of a signed HG1 code without re-signing it.",
         discussion: "The output is not a valid code: a gate refuses it with bad_signature.")
 
-    @Option(help: "File holding a signed HG1 payload (from 'gatectl code issue --out-payload').")
+    @Option(help: "File holding a signed HG1 payload (from 'healthgate-dev issue --out-payload').")
     var payloadFile: String
     @Option(help: "The colour to write into the claims: green, yellow or red.")
     var colour: String
