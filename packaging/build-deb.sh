@@ -86,7 +86,7 @@ trap 'rm -rf "$shlibs_dir"' EXIT
 mkdir "$shlibs_dir/debian"
 printf 'Source: healthgate\n\nPackage: healthgate\nArchitecture: any\n' > "$shlibs_dir/debian/control"
 shlibs=$(cd "$shlibs_dir" && dpkg-shlibdeps -O "$stage/usr/bin/healthgated" "$stage/usr/bin/gatectl" | sed -n 's/^shlibs:Depends=//p')
-for runtime in libzbar0 libgpiod2 libv4l-0 libsqlite3-0 zlib1g libqrencode4 libpng16-16; do
+for runtime in libzbar0 libgpiod2 libv4l-0 libsqlite3-0 zlib1g libpng16-16; do
     grep -q "\b$runtime\b" <<<"$shlibs" || die "Depends: lacks $runtime (shlibdeps gave: $shlibs)"
 done
 
