@@ -35,7 +35,10 @@ struct CodeVerifyCommand: ParsableCommand {
 
     @Option(help: "Validate at this ISO 8601 time, treated as a synchronised clock.")
     var at: String?
-    @Option(help: "The gate's configuration file: verify with its trust store and its [codes] limits (max_hg1_lifetime_s, unsynced_clock, assume_clock_synchronised).")
+    @Option(help: """
+        The gate's configuration file: verify with its trust store and its [codes] limits \
+        (max_hg1_lifetime_s, unsynced_clock, assume_clock_synchronised).
+        """)
     var config: String?
     @Option(help: "Trust-store directory (default: the configuration's, else \(Self.defaultTrustDirectory)).")
     var trust: String?
