@@ -3,6 +3,11 @@ import GateCore
 /// Parses the ISO 8601 forms health codes and operators use, without Foundation:
 /// `YYYY-MM-DD` (midnight UTC) and `YYYY-MM-DDThh:mm[:ss[.fff]](Z|±hh[:]mm)`.
 public enum ISO8601 {
+    /// What a tool says about text `parse` refused, with the forms it takes.
+    public static func notATime(_ text: String) -> String {
+        "'\(text)' is not an ISO 8601 time (e.g. 2026-11-29T08:00:00Z or 2026-11-29)"
+    }
+
     public static func parse(_ text: String) -> Double? {
         let chars = Array(text.utf8)
         var index = 0

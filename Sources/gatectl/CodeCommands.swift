@@ -23,11 +23,6 @@ func fail(_ message: String) -> ExitCode {
     return ExitCode(2)
 }
 
-func parseTime(_ text: String, option: String) throws(ExitCode) -> Double {
-    guard let time = ISO8601.parse(text) else { throw fail("\(option): '\(text)' is not an ISO 8601 time (e.g. 2026-11-29T08:00:00Z or 2026-11-29)") }
-    return time
-}
-
 struct CodeVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -59,7 +54,8 @@ struct CodeVerifyCommand: ParsableCommand {
         }
         let clock: ClockReading
         if let at {
-            clock = ClockReading(now: try parseTime(at, option: "--at"), synchronised: true)
+            guard let time = ISO8601.parse(at) else { throw fail("--at: \(ISO8601.notATime(at))") }
+            clock = ClockReading(now: time, synchronised: true)
         } else {
             clock = KernelClock.read(assumeSynchronised: codes?.assumeClockSynchronised ?? false)
         }

@@ -23,7 +23,7 @@ func fail(_ message: String) -> ExitCode {
 }
 
 func parseTime(_ text: String, option: String) throws(ExitCode) -> Double {
-    guard let time = ISO8601.parse(text) else { throw fail("\(option): '\(text)' is not an ISO 8601 time (e.g. 2026-11-29T08:00:00Z or 2026-11-29)") }
+    guard let time = ISO8601.parse(text) else { throw fail("\(option): \(ISO8601.notATime(text))") }
     return time
 }
 
