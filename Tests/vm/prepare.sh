@@ -42,5 +42,5 @@ for visitor in green1:green green2:green green3:green green4:green green5:green 
         --out-payload "$frames/$name.payload" --out-image "$frames/$name.pgm"
     /usr/bin/python3 "$here/to-yuyv.py" "$frames/$name.pgm" "$frames/$name" > "$frames/$name.mean"
 done
-/usr/bin/python3 -c "from PIL import Image; Image.new('L', (640, 480), 255).save('$frames/blank.png')"
+/usr/bin/python3 -c "import sys; from PIL import Image; Image.new('L', (640, 480), 255).save(sys.argv[1])" "$frames/blank.png"
 /usr/bin/python3 "$here/to-yuyv.py" "$frames/blank.png" "$frames/blank" > "$frames/blank.mean"
