@@ -2,7 +2,8 @@
 # Builds healthgate_<version>_<arch>.deb (`make deb`): both binaries in release mode with the Swift
 # runtime linked in statically, so a board needs no Swift toolchain, only Debian's C libraries (zbar,
 # libgpiod, libv4l, SQLite, zlib; gatectl also libpng), which Depends: names as dpkg-shlibdeps finds
-# them. healthgate-dev (keys, issuing, forging, QR rendering) is for developers and never packaged. Output: .build/deb/healthgate_<version>_<arch>.deb (or $HEALTHGATE_DEB_DIR).
+# them. healthgate-dev (keys, issuing, forging, QR rendering) is for developers and never packaged.
+# Output: .build/deb/healthgate_<version>_<arch>.deb (or $HEALTHGATE_DEB_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD

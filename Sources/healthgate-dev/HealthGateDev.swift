@@ -13,7 +13,7 @@ struct HealthGateDev: ParsableCommand {
         commandName: "healthgate-dev",
         abstract: "Developer tool: issuer keys, signed and forged HG1 codes, QR frames (not installed on gates).",
         version: healthgateVersion,
-        subcommands: [CodeKeygenCommand.self, CodeIssueCommand.self, CodeForgeCommand.self, CodeRenderCommand.self])
+        subcommands: [KeygenCommand.self, IssueCommand.self, ForgeCommand.self, RenderCommand.self])
 }
 
 /// Prints to stderr and exits 2: bad arguments and unreadable files.
@@ -25,11 +25,4 @@ func fail(_ message: String) -> ExitCode {
 func parseTime(_ text: String, option: String) throws(ExitCode) -> Double {
     guard let time = ISO8601.parse(text) else { throw fail("\(option): \(ISO8601.notATime(text))") }
     return time
-}
-
-enum DevCommandError: Error, CustomStringConvertible {
-    case usage(String)
-    var description: String {
-        switch self { case .usage(let message): message }
-    }
 }

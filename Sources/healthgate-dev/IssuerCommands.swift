@@ -3,7 +3,7 @@ import Foundation
 import GateCore
 import HealthCode
 
-struct CodeKeygenCommand: ParsableCommand {
+struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
         abstract: "Create an HG1 issuer key pair: a private key file and its trust-store entry.",
@@ -25,7 +25,7 @@ struct CodeKeygenCommand: ParsableCommand {
         do {
             for directory in Set([out, trustDirectory]) { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
             guard FileManager.default.createFile(atPath: keyPath, contents: Data(key.privateKeyFile.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw DevCommandError.usage("cannot write \(keyPath)")
+                throw CannotWrite(path: keyPath)
             }
             try key.trustEntry.write(toFile: entryPath, atomically: true, encoding: .utf8)
         } catch {
@@ -36,7 +36,13 @@ struct CodeKeygenCommand: ParsableCommand {
     }
 }
 
-struct CodeIssueCommand: ParsableCommand {
+/// The key file could not be created (FileManager says no more than that).
+struct CannotWrite: Error, CustomStringConvertible {
+    var path: String
+    var description: String { "cannot write \(path)" }
+}
+
+struct IssueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue",
         abstract: "Sign an HG1 colour code (demos and tests); prints the payload unless --out-payload is given.")

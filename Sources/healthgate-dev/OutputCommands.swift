@@ -51,7 +51,7 @@ struct QRImageOptions: ParsableArguments {
 }
 
 /// `healthgate-dev render`: any text as a QR frame — for demos and tests of what is *not* a health code.
-struct CodeRenderCommand: ParsableCommand {
+struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
         abstract: "Render any text as a QR image (demos and tests: QRs that are not health codes).")
@@ -69,7 +69,7 @@ struct CodeRenderCommand: ParsableCommand {
 
 /// `healthgate-dev forge`: what a forger does — edit the colour of a signed HG1 code and keep the old
 /// signature. The result must be refused with `bad_signature`; the demo and the tests show that it is.
-struct CodeForgeCommand: ParsableCommand {
+struct ForgeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forge",
         abstract: "Demos and tests: change the colour of a signed HG1 code without re-signing it.",
