@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "healthgated", targets: ["healthgated"]),
         .executable(name: "gatectl", targets: ["gatectl"]),
+        .executable(name: "healthgate-dev", targets: ["healthgate-dev"]),
         .library(name: "HealthCode", targets: ["HealthCode"]),
         .library(name: "GateCore", targets: ["GateCore"]),
     ],
@@ -30,6 +31,9 @@ let package = Package(
         .systemLibrary(name: "CPng", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         // ioctl and adjtimex wrappers: Swift cannot call variadic ioctl(2) directly.
         .target(name: "CLinux"),
+        // The thin layer over libc and the kernel that the drivers, the daemon and gatectl share: system
+        // calls with typed errors, the kernel's clock and whether it is synchronised, local time.
+        .target(name: "LinuxSystem", dependencies: ["GateCore", "CLinux"]),
 
         .target(name: "GateCore"),
         .target(
@@ -42,7 +46,7 @@ let package = Package(
             ]),
         .target(
             name: "GateHardware",
-            dependencies: ["GateCore", "CZbar", "CGpiod", "CV4L2", "CLinux"]),
+            dependencies: ["GateCore", "CZbar", "CGpiod", "CV4L2", "CLinux", "LinuxSystem"]),
         .target(
             name: "EntryLog",
             dependencies: [
@@ -52,18 +56,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // gatectl's log presentation: time expressions in the gate's zone, tables/TSV/JSON, labels (Foundation).
-        .target(name: "EntryLogCLI", dependencies: ["EntryLog", "GateCore"]),
+        .target(name: "EntryLogCLI", dependencies: ["EntryLog", "GateCore", "LinuxSystem"]),
         // Crash-consistency test helper and the 5M-row benchmark (docs/entry-log.md).
         .executableTarget(name: "entrylog-crash-writer", dependencies: ["EntryLog", "GateCore"]),
         .executableTarget(name: "entrylog-bench", dependencies: ["EntryLog", "GateCore"]),
         .target(
             name: "GateConfig",
-            dependencies: ["GateCore", "GateHardware", "TOMLKit"]),
-        // Demo, test and bench tooling: QR rendering, PGM/PNG images. Never linked into the daemon.
+            dependencies: ["GateCore", "TOMLKit"]),
+        // The devices a configuration names, made in one place for the daemon and gatectl selftest.
+        .target(name: "GateBoard", dependencies: ["GateCore", "GateConfig", "GateHardware"]),
+        // A PNG file as a luma image (gatectl code verify --image: a visitor's screenshot).
+        .target(name: "PNGImage", dependencies: ["GateHardware", "CPng"]),
+        // Demo, test and bench tooling: QR rendering and PGM frames. Never linked into the daemon or gatectl.
         .target(
             name: "GateTooling",
             dependencies: [
-                "HealthCode", "GateHardware", "CQrencode", "CPng",
+                "HealthCode", "GateHardware", "CQrencode",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -71,13 +79,13 @@ let package = Package(
         .target(
             name: "GateService",
             dependencies: [
-                "GateCore", "HealthCode", "GateHardware", "EntryLog", "GateConfig", "CLinux",
+                "GateCore", "HealthCode", "GateHardware", "GateBoard", "EntryLog", "GateConfig", "LinuxSystem",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "healthgated",
             dependencies: [
-                "GateService", "GateConfig",
+                "GateService", "GateConfig", "GateCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -87,27 +95,36 @@ let package = Package(
         .executableTarget(
             name: "healthgate-bench",
             dependencies: [
-                "CBenchAlloc", "CZbar", "GateCore", "GateHardware", "GateConfig", "GateService", "GateTooling", "HealthCode", "EntryLog",
+                "CBenchAlloc", "CZbar", "GateCore", "GateHardware", "GateBoard", "GateConfig", "GateService", "GateTooling", "HealthCode", "EntryLog",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ]),
+        // The staff's tool, installed on every gate: no key generation, signing or forging in it.
         .executableTarget(
             name: "gatectl",
             dependencies: [
-                "GateCore", "HealthCode", "GateHardware", "EntryLog", "GateConfig", "GateService", "GateTooling", "EntryLogCLI", "CLinux",
+                "GateCore", "HealthCode", "GateHardware", "GateBoard", "EntryLog", "GateConfig", "EntryLogCLI", "LinuxSystem", "PNGImage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // Developers' tool (demos, tests, the VM suite): issuer keys, signed and forged codes, QR frames.
+        // Not in the .deb: a gate has no business minting codes.
+        .executableTarget(
+            name: "healthgate-dev",
+            dependencies: [
+                "GateCore", "HealthCode", "GateHardware", "GateTooling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "GateCoreTests", dependencies: ["GateCore"]),
         .testTarget(
-            name: "HealthCodeTests", dependencies: ["HealthCode", "GateTooling", "GateHardware"],
+            name: "HealthCodeTests", dependencies: ["HealthCode", "GateTooling", "GateHardware", "PNGImage"],
             resources: [.copy("Vectors")]),
-        .testTarget(name: "GateHardwareTests", dependencies: ["GateHardware", "CLinux", "GateTooling"]),
-        .testTarget(name: "EntryLogTests", dependencies: ["EntryLog", "EntryLogCLI", "entrylog-crash-writer"]),
-        .testTarget(name: "GateConfigTests", dependencies: ["GateConfig"]),
-        .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateTooling"]),
+        .testTarget(name: "GateHardwareTests", dependencies: ["GateHardware", "GateCore", "CLinux", "GateTooling"]),
+        .testTarget(name: "EntryLogTests", dependencies: ["EntryLog", "EntryLogCLI", "LinuxSystem", "entrylog-crash-writer"]),
+        .testTarget(name: "GateConfigTests", dependencies: ["GateConfig", "GateCore"]),
+        .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateBoard", "LinuxSystem", "GateTooling"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "GateHardware", "HealthCode", "EntryLog", "GateTooling"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds healthgate_<version>_<arch>.deb (`make deb`): both binaries in release mode with the Swift
 # runtime linked in statically, so a board needs no Swift toolchain, only Debian's C libraries (zbar,
-# libgpiod, libv4l, SQLite, zlib; gatectl also libqrencode and libpng), which Depends: names as
-# dpkg-shlibdeps finds them. Output: .build/deb/healthgate_<version>_<arch>.deb (or $HEALTHGATE_DEB_DIR).
+# libgpiod, libv4l, SQLite, zlib; gatectl also libpng), which Depends: names as dpkg-shlibdeps finds
+# them. healthgate-dev (keys, issuing, forging, QR rendering) is for developers and never packaged.
+# Output: .build/deb/healthgate_<version>_<arch>.deb (or $HEALTHGATE_DEB_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -12,8 +13,8 @@ die() { echo "build-deb: error: $*" >&2; exit 1; }
 HEALTHGATE_DEPS_EXTRA=deb scripts/install-deps.sh
 
 # The version is written once, in Swift, so `--version`, the metrics and the package agree.
-version=$(sed -n 's/^public let healthgateVersion = "\(.*\)"$/\1/p' Sources/GateService/Version.swift)
-[[ $version =~ ^[0-9][A-Za-z0-9.+~-]*$ ]] || die "no valid version in Sources/GateService/Version.swift (got '$version')"
+version=$(sed -n 's/^public let healthgateVersion = "\(.*\)"$/\1/p' Sources/GateCore/Version.swift)
+[[ $version =~ ^[0-9][A-Za-z0-9.+~-]*$ ]] || die "no valid version in Sources/GateCore/Version.swift (got '$version')"
 arch=$(dpkg --print-architecture)
 [ -f config/healthgate.toml ] || die "config/healthgate.toml (the default configuration) is missing"
 
@@ -38,7 +39,9 @@ check_links() {
 }
 c_libs=(libzbar.so.0 libgpiod.so.2 libv4l2.so.0 libsqlite3.so.0 libz.so.1)
 check_links healthgated "${c_libs[@]}"
-check_links gatectl "${c_libs[@]}" libqrencode.so.4 libpng16.so.16
+check_links gatectl "${c_libs[@]}" libpng16.so.16
+# gatectl reads codes, it does not draw them: libqrencode in it would mean the developer tooling leaked in.
+! grep -qx libqrencode.so.4 <<<"$(needed "$bin/gatectl")" || die "gatectl links libqrencode: the developer tooling is in it"
 
 echo "== staging"
 package=healthgate_${version}_${arch}
@@ -84,7 +87,7 @@ trap 'rm -rf "$shlibs_dir"' EXIT
 mkdir "$shlibs_dir/debian"
 printf 'Source: healthgate\n\nPackage: healthgate\nArchitecture: any\n' > "$shlibs_dir/debian/control"
 shlibs=$(cd "$shlibs_dir" && dpkg-shlibdeps -O "$stage/usr/bin/healthgated" "$stage/usr/bin/gatectl" | sed -n 's/^shlibs:Depends=//p')
-for runtime in libzbar0 libgpiod2 libv4l-0 libsqlite3-0 zlib1g libqrencode4 libpng16-16; do
+for runtime in libzbar0 libgpiod2 libv4l-0 libsqlite3-0 zlib1g libpng16-16; do
     grep -q "\b$runtime\b" <<<"$shlibs" || die "Depends: lacks $runtime (shlibdeps gave: $shlibs)"
 done
 

@@ -102,6 +102,11 @@ else
     echo "  (no board profiles in the package: the shipped configuration cannot be checked)"
 fi
 check "gatectl --help runs" in_root gatectl --help
+check "gatectl --version is the package's version" \
+    test "$(in_root gatectl --version)" = "$(dpkg-deb -f "$deb" Version)"
+check "no developer tool on the gate (healthgate-dev)" test -z "$(grep healthgate-dev <<<"$contents" || true)"
+check "gatectl verifies codes but cannot issue them" \
+    sh -c "chroot '$root' gatectl code --help | grep -qw verify && ! chroot '$root' gatectl code --help | grep -qw issue"
 check "no library missing" sh -c "! chroot '$root' ldd /usr/bin/healthgated /usr/bin/gatectl | grep -q 'not found'"
 
 score=$(in_root systemd-analyze security --offline=true /lib/systemd/system/healthgated.service 2>/dev/null |

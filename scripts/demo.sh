@@ -8,6 +8,7 @@ out=${DEMO_DIR:-demo-out}
 echo "==> building (first build of the Swift dependencies takes a few minutes)"
 swift build --product healthgated 2>&1 | tail -1
 swift build --product gatectl 2>&1 | tail -1
+swift build --product healthgate-dev 2>&1 | tail -1
 bin=$(swift build --show-bin-path)
 
 echo "==> generating visitors in $out/ (an issuer key, signed codes, 640x480 QR frames, a scenario)"

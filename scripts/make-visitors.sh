@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Generates the demo's visitors in OUT: an HG1 issuer key and its trust store, signed codes rendered
-# as 640x480 QR frames with gatectl, a scenario for the simulated board, and a config that runs
+# as 640x480 QR frames with healthgate-dev (the developers' tool), a scenario for the simulated board, and a config that runs
 # healthgated over them. make demo and the end-to-end tests both use it.
 #   BIN=.build/debug scripts/make-visitors.sh OUT
 set -euo pipefail
 out=${1:?usage: make-visitors.sh OUT}
-gatectl=${BIN:-.build/debug}/gatectl
+dev=${BIN:-.build/debug}/healthgate-dev
 rm -rf "$out"
 mkdir -p "$out/keys" "$out/trust" "$out/frames" "$out/requests"
 out=$(cd "$out" && pwd)
@@ -14,12 +14,12 @@ iso() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
 now=$(iso now)
 
 # The issuer (Hangzhou, 330100) whose public key the gate trusts, and a rogue key it does not.
-key=$("$gatectl" code keygen --issuer 330100 --out "$out/keys" --trust-out "$out/trust" | awk '/^private-key/ {print $2}')
-rogue=$("$gatectl" code keygen --issuer 330100 --out "$out/keys/rogue" | awk '/^private-key/ {print $2}')
+key=$("$dev" keygen --issuer 330100 --out "$out/keys" --trust-out "$out/trust" | awk '/^private-key/ {print $2}')
+rogue=$("$dev" keygen --issuer 330100 --out "$out/keys/rogue" | awk '/^private-key/ {print $2}')
 
-issue() {  # issue NAME [gatectl code issue options…]
+issue() {  # issue NAME [healthgate-dev issue options…]
     local name=$1; shift
-    "$gatectl" code issue --out-payload "$out/frames/$name.txt" --out-image "$out/frames/$name.pgm" "$@"
+    "$dev" issue --out-payload "$out/frames/$name.txt" --out-image "$out/frames/$name.pgm" "$@"
 }
 common=(--name-masked '张*' --id-masked '3301**********1234' --doses 3 --series-doses 2 --last-dose 2022-03-01T00:00:00Z)
 
@@ -29,13 +29,13 @@ issue yellow     --key "$key" --colour yellow --subject visitor-yellow "${common
 issue fever      --key "$key" --colour green  --subject visitor-fever "${common[@]}"
 issue expired    --key "$key" --colour green  --subject visitor-expired --iat "$(iso '-2 hours')" --ttl 300 "${common[@]}"
 issue forged-original --key "$key" --colour red --subject visitor-forged "${common[@]}"
-"$gatectl" code forge --payload-file "$out/frames/forged-original.txt" --colour green \
+"$dev" forge --payload-file "$out/frames/forged-original.txt" --colour green \
     --out-payload "$out/frames/forged.txt" --out-image "$out/frames/forged.pgm"
 issue unknown    --key "$rogue" --colour green --subject visitor-unknown-issuer "${common[@]}"
 issue second     --key "$key" --colour green  --subject visitor-second "${common[@]}"
 # Not health codes at all: a URL someone shows by mistake, and an HG1 prefix on garbage.
-"$gatectl" code render --text "https://example.com/menu" --out-image "$out/frames/garbage.pgm"
-"$gatectl" code render --text "HG1:NOT*BASE45*AT*ALL" --out-image "$out/frames/broken.pgm"
+"$dev" render --text "https://example.com/menu" --out-image "$out/frames/garbage.pgm"
+"$dev" render --text "HG1:NOT*BASE45*AT*ALL" --out-image "$out/frames/broken.pgm"
 
 cat > "$out/scenario.txt" <<SCENARIO
 # The demo's visitors, one after another (docs/simulated-board.md). 20 frames = 1 second.

@@ -1,6 +1,7 @@
 import EntryLog
 import Foundation
 import GateCore
+import LinuxSystem
 
 /// How results leave gatectl: aligned and coloured on a terminal, TSV when piped, JSON on request.
 public enum OutputMode: Sendable, Equatable {
@@ -96,58 +97,31 @@ public struct Table: Sendable, Equatable {
 }
 
 /// One exported row, flat, for inspectors (CSV and JSON carry the same fields).
-public struct ExportRow: Codable, Sendable, Equatable {
+public struct ExportRow: Encodable, Sendable, Equatable {
     public var seq: Int64
     public var gateID: String
-    public var timeUTC: Double
     public var localTime: String
     public var utcOffsetSeconds: Int
-    public var kind: String
-    public var decision: String
-    public var reasons: [String]
-    public var event: String?
-    public var format: String?
-    public var issuer: String?
-    public var colour: String?
-    public var maskedName: String?
-    public var maskedIDNumber: String?
-    public var subjectID: String?
-    public var nucleicAcidAgeHours: Double?
-    public var vaccinationDoses: Int?
-    public var temperature: Double?
-    public var remeasuredTemperature: Double?
-    public var occupancyAfter: Int?
-    public var clockSynchronised: Bool
-    public var codeFingerprint: String?
-    public var rules: [String]
-    public var detail: String?
+    /// What the gate recorded, encoded by EntryRecord itself: its fields sit beside the four above.
+    public var record: EntryRecord
 
     public init(_ entry: LoggedEntry) {
-        let record = entry.record
         seq = entry.seq
         gateID = entry.gateID
-        timeUTC = record.time
-        localTime = LocalTime.iso8601(record.time, offsetSeconds: entry.utcOffsetSeconds)
+        localTime = LocalTime.iso8601(entry.record.time, offsetSeconds: entry.utcOffsetSeconds)
         utcOffsetSeconds = entry.utcOffsetSeconds
-        kind = record.kind.rawValue
-        decision = record.decision.rawValue
-        reasons = record.reasons.map(\.rawValue)
-        event = record.event
-        format = record.format?.rawValue
-        issuer = record.issuer
-        colour = record.colour?.rawValue
-        maskedName = record.maskedName
-        maskedIDNumber = record.maskedIDNumber
-        subjectID = record.subjectID
-        nucleicAcidAgeHours = record.nucleicAcidAgeHours
-        vaccinationDoses = record.vaccinationDoses
-        temperature = record.temperature
-        remeasuredTemperature = record.remeasuredTemperature
-        occupancyAfter = record.occupancyAfter
-        clockSynchronised = record.clockSynchronised
-        codeFingerprint = record.codeFingerprint
-        rules = record.rules
-        detail = record.detail
+        record = entry.record
+    }
+
+    private enum CodingKeys: String, CodingKey { case seq, gateID, localTime, utcOffsetSeconds }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(seq, forKey: .seq)
+        try container.encode(gateID, forKey: .gateID)
+        try container.encode(localTime, forKey: .localTime)
+        try container.encode(utcOffsetSeconds, forKey: .utcOffsetSeconds)
+        try record.encode(to: encoder)
     }
 
     public static let csvHeader = [
@@ -161,12 +135,14 @@ public struct ExportRow: Codable, Sendable, Equatable {
     /// would run as a formula (=, +, -, @ first) get a leading apostrophe.
     public var csvLine: String {
         let number = { (value: Double?) in value.map { String($0) } ?? "" }
+        let r = record
         let fields: [String] = [
-            String(seq), gateID, String(timeUTC), localTime, String(utcOffsetSeconds), kind, decision,
-            reasons.joined(separator: ";"), event ?? "", format ?? "", issuer ?? "", colour ?? "", maskedName ?? "",
-            maskedIDNumber ?? "", subjectID ?? "", number(nucleicAcidAgeHours), vaccinationDoses.map(String.init) ?? "",
-            number(temperature), number(remeasuredTemperature), occupancyAfter.map(String.init) ?? "",
-            clockSynchronised ? "true" : "false", codeFingerprint ?? "", rules.joined(separator: ";"), detail ?? "",
+            String(seq), gateID, String(r.time), localTime, String(utcOffsetSeconds), r.kind.rawValue, r.decision.rawValue,
+            r.reasons.map(\.rawValue).joined(separator: ";"), r.event ?? "", r.format?.rawValue ?? "", r.issuer ?? "",
+            r.colour?.rawValue ?? "", r.maskedName ?? "", r.maskedIDNumber ?? "", r.subjectID ?? "", number(r.nucleicAcidAgeHours),
+            r.vaccinationDoses.map(String.init) ?? "", number(r.temperature), number(r.remeasuredTemperature),
+            r.occupancyAfter.map(String.init) ?? "", r.clockSynchronised ? "true" : "false", r.codeFingerprint ?? "",
+            r.rules.joined(separator: ";"), r.detail ?? "",
         ]
         return fields.enumerated().map { index, field in Self.csvField(field, isText: index >= 5) }.joined(separator: ",")
     }

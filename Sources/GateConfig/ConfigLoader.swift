@@ -1,5 +1,4 @@
 import GateCore
-import GateHardware
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -157,19 +156,20 @@ public enum ConfigLoader {
             address: r.int("board.thermometer.address", default: 0x5a, range: 0x03...0x77),
             pec: r.bool("board.thermometer.pec", default: true),
             samples: r.int("board.thermometer.samples", default: 5, range: 1...31))
-        var lines: [String: String] = [:]
+        var lines: [String: LineSpec] = [:]
+        var written: Set<String> = []  // a mistyped line is reported as such, not also as missing
         for function in BoardConfiguration.outputFunctions + BoardConfiguration.inputFunctions {
             guard let line = r.optionalString("board.gpio.lines.\(function)") else { continue }
-            // Checked here so a typo is reported with its file and line, not when the line is requested.
-            do { _ = try LineSpec.parse(line) } catch { r.fail("board.gpio.lines.\(function)", error.description) }
-            lines[function] = line
+            written.insert(function)
+            // Parsed here, once, so a typo is reported with its file and line, not when the line is requested.
+            do { lines[function] = try LineSpec.parse(line) } catch { r.fail("board.gpio.lines.\(function)", error.description) }
         }
         let gpio = BoardConfiguration.GPIO(
             debounceMilliseconds: r.int("board.gpio.debounce_ms", default: 20, range: 0...1000),
             fireAlarmNormallyClosed: r.bool("board.gpio.fire_alarm_normally_closed", default: true),
             lines: lines)
         if kind == .linux {
-            for function in BoardConfiguration.outputFunctions where lines[function] == nil {
+            for function in BoardConfiguration.outputFunctions where !written.contains(function) {
                 r.fail("board.gpio.lines.\(function)", "missing: a real board needs a line for every output")
             }
         }

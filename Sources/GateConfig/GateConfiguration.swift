@@ -83,8 +83,8 @@ public struct BoardConfiguration: Sendable, Equatable {
     public struct GPIO: Sendable, Equatable {
         public var debounceMilliseconds: Int
         public var fireAlarmNormallyClosed: Bool
-        /// Line per function, e.g. `relay = "!GPIO17"` (`!` = active-low; `gpiochip0:17` = chip and offset).
-        public var lines: [String: String]
+        /// Line per function, from e.g. `relay = "!GPIO17"` (`!` = active-low; `gpiochip0:17` = chip and offset).
+        public var lines: [String: LineSpec]
     }
 
     public struct Simulated: Sendable, Equatable {

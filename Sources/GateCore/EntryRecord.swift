@@ -44,6 +44,14 @@ public struct EntryRecord: Sendable, Equatable, Codable {
     /// Free text without personal data: the fault, who overrode and why, the unknown kid…
     public var detail: String?
 
+    /// The one encoding of a record's fields: exports (gatectl export, log --json, trace) embed it as it is.
+    /// `time` is written `timeUTC`, beside the local time an export adds.
+    enum CodingKeys: String, CodingKey {
+        case time = "timeUTC", kind, decision, reasons, event, format, issuer, colour, maskedName, maskedIDNumber, subjectID
+        case nucleicAcidAgeHours, vaccinationDoses, temperature, remeasuredTemperature, occupancyAfter, clockSynchronised
+        case codeFingerprint, rules, detail
+    }
+
     public init(time: EpochSeconds, kind: Kind, decision: Decision, reasons: [Reason] = [], event: String? = nil,
                 format: CodeFormat? = nil, issuer: String? = nil, colour: CodeColour? = nil,
                 maskedName: String? = nil, maskedIDNumber: String? = nil, subjectID: String? = nil,

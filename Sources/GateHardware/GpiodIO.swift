@@ -1,5 +1,7 @@
 import CGpiod
+import GateCore
 import Glibc
+import LinuxSystem
 
 /// The gate's GPIO lines. Lines missing from the maps are simply not driven or watched (a gate without a
 /// buzzer, say); the relay is required.
@@ -105,7 +107,7 @@ public final class GpiodIO: GateIO {
     public func set(_ line: OutputLine, _ active: Bool) throws(DeviceError) {
         guard let held = outputs[line] else { return }
         if gpiod_line_set_value(held.line, active ? 1 : 0) < 0 {
-            throw DeviceError(.gpio, path: held.label, SystemCallError(call: "set \(line.rawValue)", errno: errno))
+            throw DeviceError(.gpio, path: held.label, SystemCallError("set \(line.rawValue)", errno: errno))
         }
     }
 
@@ -124,7 +126,7 @@ public final class GpiodIO: GateIO {
                 while try SystemCall.poll(input.eventFD, events: Int16(POLLIN), timeoutMilliseconds: 0) != 0 {
                     var event = gpiod_line_event()
                     if gpiod_line_event_read(input.held.line, &event) < 0 {
-                        throw SystemCallError(call: "read \(line.rawValue) event", errno: errno)
+                        throw SystemCallError("read \(line.rawValue) event", errno: errno)
                     }
                     let time = Int64(event.ts.tv_sec) * 1_000_000_000 + Int64(event.ts.tv_nsec)
                     let level = event.event_type == Int32(GPIOD_LINE_EVENT_RISING_EDGE)
@@ -200,7 +202,7 @@ public final class GpiodIO: GateIO {
     private func lineLevel(_ held: HeldLine) throws(DeviceError) -> Bool {
         let value = gpiod_line_get_value(held.line)
         if value < 0 {
-            throw DeviceError(.gpio, path: held.label, SystemCallError(call: "read level", errno: errno))
+            throw DeviceError(.gpio, path: held.label, SystemCallError("read level", errno: errno))
         }
         return value == 1
     }

@@ -21,12 +21,10 @@ public struct LumaImage: Sendable, Equatable {
 public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformed(String)
     case unsupported(String)
-    case io(String)
     public var description: String {
         switch self {
         case .malformed(let message): "malformed image: \(message)"
         case .unsupported(let message): "unsupported image: \(message)"
-        case .io(let message): message
         }
     }
 }

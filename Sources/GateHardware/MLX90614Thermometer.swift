@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import LinuxSystem
 
 /// Where and how to read the MLX90614. Defaults match a Raspberry Pi with the sensor on header I2C-1.
 public struct ThermometerSettings: Sendable, Equatable {

@@ -1,5 +1,5 @@
-import CLinux
 import GateCore
+import LinuxSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,17 +15,10 @@ public final class SystemClock: GateClock {
     }
 
     public func read() -> ClockReading {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        let now = EpochSeconds(ts.tv_sec) + EpochSeconds(ts.tv_nsec) / 1e9
-        return ClockReading(now: now, synchronised: assumeSynchronised || hg_clock_synchronised() == 1, monotonic: monotonic())
+        KernelClock.read(assumeSynchronised: assumeSynchronised)
     }
 
-    public func monotonic() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    public func monotonic() -> Double { KernelClock.monotonic() }
 
     public func sleep(seconds: Double) {
         guard seconds > 0 else { return }

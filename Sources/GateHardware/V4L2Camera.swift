@@ -1,5 +1,6 @@
 import CV4L2
 import Glibc
+import LinuxSystem
 
 /// Which camera to open and how. Defaults suit a USB UVC webcam reading codes at arm's length.
 public struct CameraSettings: Sendable, Equatable {
@@ -147,7 +148,7 @@ public final class V4L2Camera: Camera {
             if events == 0 {
                 let silentMilliseconds = (SystemCall.monotonicNanoseconds() - lastFrameAt) / 1_000_000
                 if silentMilliseconds >= settings.timeoutMilliseconds {
-                    throw SystemCallError(call: "poll (no frame for \(silentMilliseconds) ms)", errno: ETIMEDOUT)
+                    throw SystemCallError("poll (no frame for \(silentMilliseconds) ms)", errno: ETIMEDOUT)
                 }
                 return nil
             }
@@ -155,7 +156,7 @@ public final class V4L2Camera: Camera {
             let result = hg_v4l2_ioctl(fd, HG_VIDIOC_DQBUF, &buffer)
             if result == -EAGAIN {
                 if events & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 {
-                    throw SystemCallError(call: "poll (device reported an error)", errno: EIO)
+                    throw SystemCallError("poll (device reported an error)", errno: EIO)
                 }
                 return nil
             }
@@ -239,7 +240,7 @@ public final class V4L2Camera: Camera {
         let needed = UInt32(V4L2_CAP_VIDEO_CAPTURE) | UInt32(V4L2_CAP_STREAMING)
         guard caps & needed == needed else {
             // Not a streaming capture node (e.g. a metadata node of a UVC camera, or vivid's output).
-            throw SystemCallError(call: "ioctl(VIDIOC_QUERYCAP): not a streaming capture device", errno: ENOTTY)
+            throw SystemCallError("ioctl(VIDIOC_QUERYCAP): not a streaming capture device", errno: ENOTTY)
         }
     }
 
@@ -260,7 +261,7 @@ public final class V4L2Camera: Camera {
         format.fmt.pix.field = V4L2_FIELD_NONE.rawValue
         try SystemCall.check(hg_v4l2_ioctl(fd, HG_VIDIOC_S_FMT, &format), "ioctl(VIDIOC_S_FMT)")
         guard format.fmt.pix.pixelformat == wanted.fourcc else {
-            throw SystemCallError(call: "ioctl(VIDIOC_S_FMT): driver refused the pixel format", errno: EINVAL)
+            throw SystemCallError("ioctl(VIDIOC_S_FMT): driver refused the pixel format", errno: EINVAL)
         }
         layout = wanted
         width = Int(format.fmt.pix.width)
@@ -285,7 +286,7 @@ public final class V4L2Camera: Camera {
             buffer.index = index
             try SystemCall.check(hg_v4l2_ioctl(fd, HG_VIDIOC_QUERYBUF, &buffer), "ioctl(VIDIOC_QUERYBUF)")
             let start = v4l2_mmap(nil, Int(buffer.length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, Int64(buffer.m.offset))
-            guard let start, start != MAP_FAILED else { throw SystemCallError(call: "v4l2_mmap", errno: errno) }
+            guard let start, start != MAP_FAILED else { throw SystemCallError("v4l2_mmap", errno: errno) }
             mapped.append(UnsafeMutableRawBufferPointer(start: start, count: Int(buffer.length)))
             try SystemCall.check(hg_v4l2_ioctl(fd, HG_VIDIOC_QBUF, &buffer), "ioctl(VIDIOC_QBUF)")
         }

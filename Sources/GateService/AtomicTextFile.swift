@@ -1,4 +1,5 @@
 import Glibc
+import LinuxSystem
 
 /// Replaces a file atomically, so a reader (node_exporter, gatectl status) never sees half of it: the
 /// text goes to a hidden temporary file in the same directory (node_exporter reads only `*.prom`), is

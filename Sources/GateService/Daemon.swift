@@ -1,5 +1,6 @@
 import GateConfig
 import GateCore
+import LinuxSystem
 import Logging
 import Synchronization
 #if canImport(Glibc)

@@ -1,9 +1,10 @@
-import CLinux
 import EntryLog
+import GateBoard
 import GateConfig
 import GateCore
 import GateHardware
 import HealthCode
+import LinuxSystem
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -19,7 +20,7 @@ public enum GateDaemonRunner {
                            hooks: (Daemon) -> Void = { _ in }) throws {
         LocalTime.useZone(configuration.gate.timeZone)
         let clock = SystemClock(assumeSynchronised: configuration.codes.assumeClockSynchronised)
-        let board = try BoardFactory.make(configuration.board, clock: clock, logger: logger)
+        let board = try BoardFactory.make(configuration.board, clock: clock, echo: { printLine($0) })
         let log: EntryLogWriter
         do {
             log = try EntryLogWriter(path: configuration.log.database, gateID: configuration.gate.id,
@@ -37,11 +38,10 @@ public enum GateDaemonRunner {
             throw StartError(description: "\(error)")
         }
         let verifier = TrustStoreVerifier(codes: configuration.codes, subjectKey: subjectKey)
-        let clockState = hg_clock_synchronised()
-        if clockState < 0 {
+        if case .unknown(let errno) = KernelClock.state {
             // Not "unsynchronised" but "cannot tell": a sandbox that blocks adjtimex (ProtectClock=).
             logger.error("cannot read the kernel's clock state; codes are checked as on an unsynchronised clock",
-                         metadata: ["errno": "\(-clockState)", "call": "adjtimex"])
+                         metadata: ["errno": "\(errno)", "call": "adjtimex"])
         }
         let pipeline = GatePipeline(configuration: configuration, board: board, verifier: verifier, log: log,
                                     clock: clock, logger: logger)
@@ -50,36 +50,6 @@ public enum GateDaemonRunner {
         hooks(daemon)
         Daemon.installSignalHandlers()
         daemon.run()
-    }
-}
-
-/// The board named in the configuration. A real board never falls back to the simulation.
-public enum BoardFactory {
-    public static func make(_ config: BoardConfiguration, clock: GateClock = SystemClock(assumeSynchronised: true),
-                            logger: Logger) throws -> Board {
-        let density = Int32(config.camera.scanDensity)
-        let scanner = PlannedScanner(decoder: try ZbarScanner(options: .init(xDensity: density, yDensity: density)))
-        switch config.kind {
-        case .simulated:
-            guard let simulated = config.simulated else { throw GateDaemonRunner.StartError(description: "board.simulated missing") }
-            let scenario = try Scenario.load(path: simulated.scenario)
-            let board = try SimulatedBoard(scenario: scenario, width: config.camera.width, height: config.camera.height)
-            board.loops = simulated.atEnd == .loop
-            board.narrator = { text in printLine("") ; printLine("── \(text)") }
-            return Board(
-                camera: SimulatedCamera(board: board, fps: simulated.fps, path: "simulated:\(simulated.scenario)", clock: clock),
-                scanner: scanner,
-                thermometer: SimulatedThermometer(board: board, path: "simulated-thermometer"),
-                io: SimulatedGateIO(board: board, path: "simulated-gpio", printer: { printLine($0) }, clock: clock),
-                scriptEnded: { simulated.atEnd == .stop && board.finished })
-        case .linux:
-            let settings = try LinuxBoardSettings(config)
-            return Board(
-                camera: V4L2Camera(settings: settings.camera),
-                scanner: scanner,
-                thermometer: MLX90614Thermometer(settings: settings.thermometer),
-                io: GpiodIO(settings: settings.gpio))
-        }
     }
 }
 

@@ -1,3 +1,4 @@
+import GateBoard
 import GateCore
 import GateHardware
 import Logging

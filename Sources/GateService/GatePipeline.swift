@@ -1,7 +1,9 @@
 import EntryLog
+import GateBoard
 import GateConfig
 import GateCore
 import GateHardware
+import LinuxSystem
 import Logging
 
 /// The one path for data: frame → code read → controller → commands (verify, measure, log, outputs).

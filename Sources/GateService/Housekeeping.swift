@@ -1,5 +1,6 @@
 import GateConfig
 import GateCore
+import LinuxSystem
 import Logging
 
 /// The once-a-second chores that are not about the visitor in front of the gate: the clock's

@@ -1,4 +1,5 @@
 import GateCore
+import LinuxSystem
 import Logging
 
 /// Writes the controller's rows to the entry log, in order: rows the controller chose to keep in memory

@@ -1,6 +1,5 @@
 import GateConfig
 import GateCore
-import GateHardware
 
 /// What the pipeline needs from the code verifier (HealthCode's `CodeVerifier` conforms).
 public protocol CodeVerifying: AnyObject {
@@ -28,24 +27,4 @@ public protocol EntryLogging: AnyObject {
 
 extension EntryLogging {
     public func writeAnchor(now: EpochSeconds, force: Bool) throws {}
-}
-
-/// The devices of one board, real or simulated.
-public struct Board {
-    public var camera: Camera
-    public var scanner: CodeScanner
-    public var thermometer: Thermometer
-    public var io: GateIO
-    /// True once a board playing a finite script has played it (the daemon then stops when idle);
-    /// a real board never ends.
-    public var scriptEnded: () -> Bool
-
-    public init(camera: Camera, scanner: CodeScanner, thermometer: Thermometer, io: GateIO,
-                scriptEnded: @escaping () -> Bool = { false }) {
-        self.camera = camera
-        self.scanner = scanner
-        self.thermometer = thermometer
-        self.io = io
-        self.scriptEnded = scriptEnded
-    }
 }

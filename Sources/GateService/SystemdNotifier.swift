@@ -1,4 +1,5 @@
 import Glibc
+import LinuxSystem
 
 /// The service manager's side of `Type=notify`, spoken natively: one datagram per message on the
 /// `AF_UNIX` socket named in `$NOTIFY_SOCKET` (sd_notify(3)), so the daemon needs no libsystemd.

@@ -2,7 +2,7 @@ import Crypto
 import FoundationEssentials
 import GateCore
 
-/// An HG1 issuing key (demos, tests and `gatectl code issue`). A production platform keeps its
+/// An HG1 issuing key (demos, tests and `healthgate-dev issue`). A production platform keeps its
 /// key in an HSM; the file format here only serves the tooling.
 public struct HG1IssuerKey: Sendable {
     /// First line of a private key file: binds the key to its region without a side file.

@@ -36,18 +36,6 @@ struct Options {
     }
 }
 
-/// Deterministic, so two runs fill the same log.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A station gate: open 06:00–23:00 local (UTC+8), rush hours at 7–9 and 17–19, about 13,700 attempts a day;
 /// 60 % of attempts by 5,000 commuters, the rest by 300,000 occasional travellers.
 struct StationTraffic {
@@ -104,7 +92,7 @@ struct StationTraffic {
     }
 
     static func subjectID(_ number: Int) -> String {
-        var mixer = SplitMix64(state: UInt64(number))
+        var mixer = SplitMix64(seed: UInt64(number))
         return String(mixer.next() >> 16, radix: 36)
     }
 
@@ -151,7 +139,7 @@ do {
     let options = try Options(CommandLine.arguments)
     let days = Double(options.rows) / 13_700
     let end = 1_795_910_400.0  // 2026-11-29 00:00 UTC
-    var traffic = StationTraffic(random: SplitMix64(state: 2026), time: end - days * 86400)
+    var traffic = StationTraffic(random: SplitMix64(seed: 2026), time: end - days * 86400)
     let existing = (try? EntryLogReader(path: options.path).lastSeq()) ?? nil
     if !(options.reuse && (existing ?? 0) >= Int64(options.rows)) {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: options.path + suffix) }

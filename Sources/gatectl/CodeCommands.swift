@@ -1,37 +1,26 @@
 import ArgumentParser
-import CLinux
 import Foundation
+import GateConfig
 import GateCore
 import GateHardware
-import GateTooling
 import HealthCode
+import LinuxSystem
+import PNGImage
 
-/// `gatectl code …`: check a code by hand, and issue HG1 codes for demos and tests.
-/// Exit status: 0 valid / done, 1 code refused, 2 usage or file error (also no QR in an image).
+/// `gatectl code …`: check a code by hand. Making codes (keys, issuing, forging, QR frames) is
+/// `healthgate-dev`'s job, which is not installed on gates.
+/// Exit status: 0 valid, 1 code refused, 2 usage or file error (also no QR in an image).
 struct CodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "code",
-        abstract: "Verify, issue and key health codes (HG1, HC1).",
-        subcommands: [CodeVerifyCommand.self, CodeKeygenCommand.self, CodeIssueCommand.self, CodeRenderCommand.self,
-                      CodeForgeCommand.self])
-}
-
-enum CodeCommandError: Error, CustomStringConvertible {
-    case usage(String)
-    var description: String {
-        switch self { case .usage(let message): message }
-    }
+        abstract: "Verify health codes (HG1, HC1).",
+        subcommands: [CodeVerifyCommand.self])
 }
 
 /// Prints to stderr and exits 2: bad arguments and unreadable files are not verdicts.
 func fail(_ message: String) -> ExitCode {
     FileHandle.standardError.write(Data("gatectl: \(message)\n".utf8))
     return ExitCode(2)
-}
-
-func parseTime(_ text: String, option: String) throws(ExitCode) -> Double {
-    guard let time = ISO8601.parse(text) else { throw fail("\(option): '\(text)' is not an ISO 8601 time (e.g. 2026-11-29T08:00:00Z or 2026-11-29)") }
-    return time
 }
 
 struct CodeVerifyCommand: ParsableCommand {
@@ -41,8 +30,13 @@ struct CodeVerifyCommand: ParsableCommand {
 
     @Option(help: "Validate at this ISO 8601 time, treated as a synchronised clock.")
     var at: String?
-    @Option(help: "Trust-store directory.")
-    var trust = "/etc/healthgate/trust"
+    @Option(help: """
+        The gate's configuration file: verify with its trust store and its [codes] limits \
+        (max_hg1_lifetime_s, unsynced_clock, assume_clock_synchronised).
+        """)
+    var config: String?
+    @Option(help: "Trust-store directory (default: the configuration's, else \(Self.defaultTrustDirectory)).")
+    var trust: String?
     @Flag(help: "Print the verdict as JSON.")
     var json = false
     @Option(help: "Decode the QR from a PGM (P5) or PNG image instead of a payload argument.")
@@ -50,17 +44,28 @@ struct CodeVerifyCommand: ParsableCommand {
     @Argument(help: "The payload text (HG1:… or HC1:…); '-' reads it from stdin.")
     var payload: String?
 
+    static let defaultTrustDirectory = "/etc/healthgate/trust"
+
     func run() throws {
         let bytes = try readPayload()
+        var codes: GateConfiguration.Codes?
+        if let config {
+            do { codes = try ConfigLoader.load(path: config).codes } catch { throw fail("\(error)") }
+        }
         let clock: ClockReading
         if let at {
-            clock = ClockReading(now: try parseTime(at, option: "--at"), synchronised: true)
+            guard let time = ISO8601.parse(at) else { throw fail("--at: \(ISO8601.notATime(at))") }
+            clock = ClockReading(now: time, synchronised: true)
         } else {
-            clock = ClockReading(now: Date().timeIntervalSince1970, synchronised: hg_clock_synchronised() == 1)
+            clock = KernelClock.read(assumeSynchronised: codes?.assumeClockSynchronised ?? false)
         }
-        let store = TrustStore(directory: trust)
+        let store = TrustStore(directory: trust ?? codes?.trustDirectory ?? Self.defaultTrustDirectory)
         for problem in store.problems { FileHandle.standardError.write(Data("gatectl: trust store: \(problem)\n".utf8)) }
-        let verdict = CodeVerifier(trustStore: store).verify(payload: bytes, clock: clock)
+        // The same limits the daemon applies (TrustStoreVerifier), so a verdict here is the gate's verdict.
+        let limits = codes.map {
+            VerifierConfiguration(unsyncedClockPolicy: $0.unsyncedClock, maxHG1Lifetime: Double($0.maxHG1LifetimeSeconds))
+        } ?? VerifierConfiguration()
+        let verdict = CodeVerifier(trustStore: store, configuration: limits).verify(payload: bytes, clock: clock)
         print(json ? VerdictReport(verdict, clock: clock).json : VerdictReport(verdict, clock: clock).text)
         if !verdict.isValid { throw ExitCode(1) }
     }
@@ -167,108 +172,4 @@ struct VerdictReport: Encodable {
         lines += optional.compactMap { name, value in value.map { "\(name): \($0)" } }
         return lines.joined(separator: "\n")
     }
-}
-
-struct CodeKeygenCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "keygen",
-        abstract: "Create an HG1 issuer key pair: a private key file and its trust-store entry.",
-        discussion: "Prints 'private-key PATH' and 'trust-entry PATH'. Copy the trust entry into the gate's trust directory.")
-
-    @Option(help: "GB/T 2260 region code of the issuer (6 digits).")
-    var issuer: String
-    @Option(help: "Directory for the private key (hg1-REGION-KID.key, mode 0600).")
-    var out: String
-    @Option(help: "Directory for the trust entry (default: --out).")
-    var trustOut: String?
-
-    func run() throws {
-        let key: HG1IssuerKey
-        do { key = try HG1IssuerKey(region: issuer) } catch { throw fail("\(error)") }
-        let trustDirectory = trustOut ?? out
-        let keyPath = out + "/hg1-\(key.region)-\(key.keyIDHex).key"
-        let entryPath = trustDirectory + "/" + key.trustEntryFileName
-        do {
-            for directory in Set([out, trustDirectory]) { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            guard FileManager.default.createFile(atPath: keyPath, contents: Data(key.privateKeyFile.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw CodeCommandError.usage("cannot write \(keyPath)")
-            }
-            try key.trustEntry.write(toFile: entryPath, atomically: true, encoding: .utf8)
-        } catch {
-            throw fail("\(error)")
-        }
-        print("private-key \(keyPath)")
-        print("trust-entry \(entryPath)")
-    }
-}
-
-struct CodeIssueCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "issue",
-        abstract: "Sign an HG1 colour code (demos and tests); prints the payload unless --out-payload is given.")
-
-    @Option(help: "Private key file written by 'gatectl code keygen'.")
-    var key: String
-    @Option(help: "green, yellow or red.")
-    var colour: String
-    @Option(help: "Subject id: 16 to 64 hex digits, or any text (then its SHA-256, first 16 bytes). Default: random.")
-    var subject: String?
-    @Option(help: "Masked name as displayed, e.g. '张*' (must contain '*').")
-    var nameMasked: String?
-    @Option(help: "Masked ID number as displayed (must contain '*').")
-    var idMasked: String?
-    @Option(help: "Issued-at, ISO 8601 (default: now).")
-    var iat: String?
-    @Option(help: "Lifetime in seconds (screen codes: minutes).")
-    var ttl = 300
-    @Option(help: "Nucleic-acid test sample time, ISO 8601.")
-    var natSampled: String?
-    @Option(help: "Nucleic-acid test result: negative or positive.")
-    var natResult: String?
-    @Option(help: "Vaccine doses received.")
-    var doses: Int?
-    @Option(help: "Doses in a complete series.")
-    var seriesDoses: Int?
-    @Option(help: "Date of the last dose, ISO 8601.")
-    var lastDose: String?
-    @Flag(help: "Arrived from outside the province within 14 days.")
-    var outsideProvince = false
-    @OptionGroup var output: PayloadOutputOptions
-
-    func run() throws {
-        guard let keyText = try? String(contentsOfFile: key, encoding: .utf8) else { throw fail("cannot read \(key)") }
-        let issuerKey: HG1IssuerKey
-        do { issuerKey = try HG1IssuerKey(privateKeyFile: keyText) } catch { throw fail("\(key): \(error)") }
-        guard let codeColour = CodeColour(rawValue: colour) else { throw fail("--colour must be green, yellow or red") }
-        let issuedAt = try iat.map { try parseTime($0, option: "--iat") } ?? Date().timeIntervalSince1970
-        guard ttl > 0, ttl <= 86_400 else { throw fail("--ttl must be 1...86400 seconds") }
-        var claims = HG1Claims(issuer: issuerKey.region, issuedAt: Int64(issuedAt), expiresAt: Int64(issuedAt) + Int64(ttl), colour: codeColour,
-                               subjectID: subjectBytes(), maskedName: nameMasked, maskedIDNumber: idMasked,
-                               arrivedFromOutsideProvince: outsideProvince)
-        for (name, value) in [("--name-masked", nameMasked), ("--id-masked", idMasked)] {
-            if let value, !value.contains("*") || value.utf8.count > 64 { throw fail("\(name) must be masked (contain '*')") }
-        }
-        switch (natSampled, natResult) {
-        case (nil, nil): break
-        case let (sampled?, result?):
-            guard let parsed = NucleicAcidResult(rawValue: result) else { throw fail("--nat-result must be negative or positive") }
-            claims.nucleicAcidTest = NucleicAcidTest(sampledAt: try parseTime(sampled, option: "--nat-sampled"), result: parsed)
-        default: throw fail("--nat-sampled and --nat-result go together")
-        }
-        if let doses {
-            guard (0...20).contains(doses), (seriesDoses ?? 1) >= 1, (seriesDoses ?? 1) <= 20 else { throw fail("--doses / --series-doses out of range") }
-            claims.vaccination = Vaccination(doses: doses, seriesDoses: seriesDoses, lastDoseAt: try lastDose.map { try parseTime($0, option: "--last-dose") })
-        } else if lastDose != nil || seriesDoses != nil {
-            throw fail("--last-dose and --series-doses need --doses")
-        }
-        let payload: String
-        do { payload = try issuerKey.sign(claims) } catch { throw fail("signing failed: \(error)") }
-        try output.write(payload)
-    }
-
-    func subjectBytes() -> [UInt8] {
-        guard let subject else { return (0..<16).map { _ in UInt8.random(in: 0...255) } }
-        return HG1Claims.subjectID(from: subject)
-    }
-
 }

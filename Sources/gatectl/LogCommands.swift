@@ -3,6 +3,7 @@ import EntryLog
 import EntryLogCLI
 import Foundation
 import GateCore
+import LinuxSystem
 import HealthCode
 
 struct LogCommand: ParsableCommand {

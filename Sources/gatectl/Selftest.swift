@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
+import GateBoard
 import GateConfig
+import GateCore
 import GateHardware
-import GateService
 
 /// `gatectl selftest`: for installers. Drives every output once and reads every input and sensor, one
 /// pass/fail line per step, with the devices from the configuration (or the options below). Run it with
@@ -145,22 +146,19 @@ struct SelftestCommand: ParsableCommand {
         String(format: "%.2f °C", value)
     }
 
-    /// The devices from --config (or the default file when present), with the options on top.
+    /// The devices from --config (or the default file when present), with the options on top, made by the
+    /// daemon's own factory.
     private func makeDevices() throws -> SelftestDevices {
         let configPath = config ?? (FileManager.default.fileExists(atPath: ConfigLoader.defaultPath) ? ConfigLoader.defaultPath : nil)
         let board = try configPath.map { try ConfigLoader.load(path: $0).board }
-        if let board, board.kind == .simulated, let simulated = board.simulated {
-            let simulation = try SimulatedBoard(
-                scenario: Scenario.load(path: simulated.scenario), width: board.camera.width, height: board.camera.height)
-            return SelftestDevices(
-                camera: SimulatedCamera(board: simulation, fps: simulated.fps, path: "simulated camera"),
-                thermometer: SimulatedThermometer(board: simulation, path: "simulated thermometer"),
-                io: SimulatedGateIO(board: simulation, path: "simulated gpio", printer: nil))
+        if let board, board.kind == .simulated {
+            let devices = try BoardFactory.make(board, consumer: Self.consumer)
+            return SelftestDevices(camera: devices.camera, thermometer: devices.thermometer, io: devices.io)
         }
         var settings =
-            try board.map { try LinuxBoardSettings($0, consumer: "gatectl-selftest") }
+            board.map { LinuxBoardSettings($0, consumer: Self.consumer) }
             ?? LinuxBoardSettings(
-                camera: CameraSettings(), thermometer: ThermometerSettings(), gpio: GPIOSettings(consumer: "gatectl-selftest"))
+                camera: CameraSettings(), thermometer: ThermometerSettings(), gpio: GPIOSettings(consumer: Self.consumer))
         if let camera { settings.camera.device = camera }
         if let i2cBus { settings.thermometer.bus = i2cBus }
         if let i2cAddress {
@@ -184,11 +182,13 @@ struct SelftestCommand: ParsableCommand {
                 throw ValidationError("--line \(assignment): unknown function \"\(parts[0])\" (one of \(functions))")
             }
         }
-        return SelftestDevices(
-            camera: V4L2Camera(settings: settings.camera),
-            thermometer: MLX90614Thermometer(settings: settings.thermometer),
-            io: settings.gpio.outputs.isEmpty && settings.gpio.inputs.isEmpty ? nil : GpiodIO(settings: settings.gpio))
+        let devices = try BoardFactory.make(settings, scanDensity: board?.camera.scanDensity ?? 1)
+        let noLines = settings.gpio.outputs.isEmpty && settings.gpio.inputs.isEmpty
+        return SelftestDevices(camera: devices.camera, thermometer: devices.thermometer, io: noLines ? nil : devices.io)
     }
+
+    /// The GPIO consumer name the kernel shows for the lines while the selftest holds them.
+    private static let consumer = "gatectl-selftest"
 }
 
 private struct SelftestDevices {

@@ -2,6 +2,7 @@ import ArgumentParser
 import EntryLogCLI
 import Foundation
 import GateCore
+import LinuxSystem
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

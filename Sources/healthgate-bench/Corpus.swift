@@ -1,4 +1,5 @@
 import Foundation
+import GateCore
 import GateHardware
 import GateTooling
 
@@ -37,7 +38,7 @@ struct Corpus {
 
     /// `payloads[i]` with its kind (hg1, hc1-es256, hc1-ps256).
     init(payloads: [(kind: String, bytes: [UInt8])], emptyCount: Int) throws {
-        var random = SplitMix(seed: 0x6265_6e63_68)
+        var random = SplitMix64(seed: 0x6265_6e63_68)  // the same corpus on every run
         let scene = Self.entranceScene()
         for (index, payload) in payloads.enumerated() {
             let (size, _) = try QRRenderer.encode(payload.bytes, mode: .alphanumeric, errorCorrection: .medium)
@@ -101,7 +102,7 @@ struct Corpus {
     }
 
     /// Sensor noise (triangular, ±8 levels) and a frame-wide flicker of ±2 levels.
-    static func sensor(_ clean: [Double], random: inout SplitMix) -> LumaImage {
+    static func sensor(_ clean: [Double], random: inout SplitMix64) -> LumaImage {
         let flicker = Double(Int(random.next() % 5) - 2)
         let pixels = clean.map { value -> UInt8 in
             let noise = Double(Int(random.next() % 9) + Int(random.next() % 9) - 8)
@@ -135,18 +136,5 @@ struct Corpus {
         let data = try JSONSerialization.data(withJSONObject: ["width": Self.width, "height": Self.height, "format": "Y800 (PGM P5)",
                                                                "frames": manifest], options: [.prettyPrinted, .sortedKeys])
         try data.write(to: URL(fileURLWithPath: folder + "/manifest.json"))
-    }
-}
-
-/// Deterministic pseudo-random numbers (SplitMix64), so the corpus is the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,6 +2,7 @@ import CBenchAlloc
 import CZbar
 import EntryLog
 import Foundation
+import GateBoard
 import GateConfig
 import GateCore
 import GateHardware

@@ -1,6 +1,7 @@
 import Glibc
 import ArgumentParser
 import GateConfig
+import GateCore
 import GateService
 import Logging
 
@@ -14,7 +15,8 @@ struct HealthGated: ParsableCommand {
             Runs in the foreground (systemd Type=notify). SIGTERM/SIGINT stop it with the relay released;
             SIGHUP reloads the configuration and the trust store (a bad new file is refused and the
             running one kept). Configuration keys: docs/configuration.md.
-            """)
+            """,
+        version: healthgateVersion)
 
     @Option(name: .long, help: "Configuration file.")
     var config: String = ConfigLoader.defaultPath

@@ -2,6 +2,7 @@ import EntryLog
 import EntryLogCLI
 import Foundation
 import GateCore
+import LinuxSystem
 import Testing
 
 @Suite("gatectl time expressions and output")
@@ -119,6 +120,31 @@ struct PresentationTests {
         #expect(line.hasSuffix(",\"'=HYPERLINK(\"\"x\"\"), said \"\"hi\"\"\""))
         // Two commas sit inside quoted fields; every other comma separates the 24 columns of the header.
         #expect(ExportRow.csvHeader.split(separator: ",").count == line.filter { $0 == "," }.count + 1 - 2)
+    }
+
+    @Test func jsonExportIsTheRecordsOwnEncodingBesideWhereAndWhen() throws {
+        var record = attempt(baseTime, .refused, reasons: [.fever], occupancy: 3)
+        record.event = "e"
+        record.remeasuredTemperature = 38.4
+        record.detail = "d"
+        let row = ExportRow(LoggedEntry(seq: 7, gateID: "g", utcOffsetSeconds: 28800, record: record))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let object = try #require(try JSONSerialization.jsonObject(with: encoder.encode(row)) as? [String: Any])
+        // Every column of the CSV once, under the names inspectors' tools already read.
+        #expect(object.keys.sorted() == [
+            "clockSynchronised", "codeFingerprint", "colour", "decision", "detail", "event", "format", "gateID", "issuer",
+            "kind", "localTime", "maskedIDNumber", "maskedName", "nucleicAcidAgeHours", "occupancyAfter", "reasons",
+            "remeasuredTemperature", "rules", "seq", "subjectID", "temperature", "timeUTC", "utcOffsetSeconds", "vaccinationDoses",
+        ])
+        #expect(object.count == ExportRow.csvHeader.split(separator: ",").count)
+        #expect(object["seq"] as? Int == 7)
+        #expect(object["timeUTC"] as? Double == baseTime)
+        #expect(object["localTime"] as? String == "2026-11-29T08:00:00+08:00")
+        #expect(object["reasons"] as? [String] == ["fever"])
+        #expect(object["decision"] as? String == "refused")
+        #expect(object["maskedIDNumber"] as? String == "440***********123X")
+        #expect(object["remeasuredTemperature"] as? Double == 38.4)
     }
 
     @Test func chainProblemsReadInChinese() {

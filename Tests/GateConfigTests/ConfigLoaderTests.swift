@@ -148,7 +148,7 @@ import Testing
             """)
         #expect(config.board.kind == .linux)
         #expect(config.board.camera.device == "/dev/v4l/by-id/usb-cam")
-        #expect(config.board.gpio.lines["relay"] == "!GPIO17")
+        #expect(config.board.gpio.lines["relay"] == LineSpec(.name("GPIO17"), activeLow: true))
         #expect(config.board.thermometer.address == 0x5a)
     }
 

@@ -1,5 +1,6 @@
 import Testing
 
+import GateCore
 @testable import GateHardware
 
 @Suite struct LineSpecTests {

@@ -1,3 +1,4 @@
+import GateCore
 import Testing
 @testable import GateHardware
 

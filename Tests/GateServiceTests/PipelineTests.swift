@@ -1,4 +1,5 @@
 import Foundation
+import GateBoard
 import GateConfig
 import GateCore
 import GateHardware

@@ -1,5 +1,6 @@
 import Glibc
 import GateCore
+import LinuxSystem
 import Testing
 @testable import GateService
 

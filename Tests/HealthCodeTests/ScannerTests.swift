@@ -2,6 +2,7 @@ import Foundation
 import GateHardware
 import GateTooling
 import HealthCode
+import PNGImage
 import Testing
 
 extension LumaImage {

@@ -34,13 +34,13 @@ PY
 
 # Health codes for the daemon scenarios: one issuer key, its trust entry in $work/trust, and one frame per
 # visitor (a code admitted once is refused as replayed afterwards, so each scenario shows a fresh one).
-gatectl=$bin/gatectl
-key=$("$gatectl" code keygen --issuer 110000 --out "$work/keys" --trust-out "$work/trust" | sed -n 's/^private-key //p')
+dev=$bin/healthgate-dev
+key=$("$dev" keygen --issuer 110000 --out "$work/keys" --trust-out "$work/trust" | sed -n 's/^private-key //p')
 for visitor in green1:green green2:green green3:green green4:green green5:green red1:red; do
     name=${visitor%%:*} colour=${visitor##*:}
-    "$gatectl" code issue --key "$key" --colour "$colour" --subject "vm-visitor-$name" --ttl 7200 \
+    "$dev" issue --key "$key" --colour "$colour" --subject "vm-visitor-$name" --ttl 7200 \
         --out-payload "$frames/$name.payload" --out-image "$frames/$name.pgm"
     /usr/bin/python3 "$here/to-yuyv.py" "$frames/$name.pgm" "$frames/$name" > "$frames/$name.mean"
 done
-/usr/bin/python3 -c "from PIL import Image; Image.new('L', (640, 480), 255).save('$frames/blank.png')"
+/usr/bin/python3 -c "import sys; from PIL import Image; Image.new('L', (640, 480), 255).save(sys.argv[1])" "$frames/blank.png"
 /usr/bin/python3 "$here/to-yuyv.py" "$frames/blank.png" "$frames/blank" > "$frames/blank.mean"

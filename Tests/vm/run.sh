@@ -2,7 +2,9 @@
 # Runs the gate's drivers and the real healthgated against the kernel's own simulators — vivid (camera),
 # i2c-stub (MLX90614 at 0x5a) and gpio-sim (lines named as on a Raspberry Pi header) — in a Debian
 # kernel under qemu (TCG; /dev/kvm does not work on these machines). The host's root is shared
-# read-only over 9p, so the guest runs the host-built binaries unchanged.
+# read-only over 9p, so the guest runs the host-built binaries unchanged; the checkout is shared on its
+# own at a fixed place, /run/checkout, so it is found wherever it lives (under /tmp or /root, which the
+# guest covers with tmpfs, or in a path with a space).
 # Prints one PASS/FAIL line per scenario and "N passed, N failed"; exits non-zero on any failure.
 # Skips (loudly, exit 0) only when qemu cannot start a machine at all.
 # Environment: VM_TIMEOUT (seconds, default 900), VM_KEEP=1 keeps the work folder's logs as they are.
@@ -49,25 +51,36 @@ mkdir -p "$work/frames" "$work/logs"
 simdir=$work/cache/gpio-sim-$kver
 if [ ! -f "$simdir/gpio-sim.ko" ]; then
     say "building gpio-sim for $kver"
-    rm -rf "$simdir"; mkdir -p "$simdir/src"
-    tar -C "$simdir/src" -xJf /usr/src/linux-source-6.1.tar.xz --wildcards \
+    # Built in a folder of its own: kbuild cannot take an M= path with a space in it.
+    kbuild=$(mktemp -d /var/tmp/healthgate-gpio-sim.XXXXXX)
+    mkdir -p "$kbuild/src"
+    tar -C "$kbuild/src" -xJf /usr/src/linux-source-6.1.tar.xz --wildcards \
         '*/drivers/gpio/gpio-sim.c' '*/drivers/gpio/gpiolib.h' '*/kernel/irq/irq_sim.c'
-    cp "$simdir"/src/*/drivers/gpio/gpio-sim.c "$simdir/gpio-sim-main.c"
-    cp "$simdir"/src/*/drivers/gpio/gpiolib.h "$simdir/"
+    cp "$kbuild"/src/*/drivers/gpio/gpio-sim.c "$kbuild/gpio-sim-main.c"
+    cp "$kbuild"/src/*/drivers/gpio/gpiolib.h "$kbuild/"
     # irq_to_desc is not exported to modules; generic_handle_irq does the same for a simple irq.
     sed 's/handle_simple_irq(irq_to_desc(irqnum))/generic_handle_irq(irqnum)/' \
-        "$simdir"/src/*/kernel/irq/irq_sim.c > "$simdir/irq_sim.c"
-    printf 'obj-m := gpio-sim.o\ngpio-sim-y := gpio-sim-main.o irq_sim.o\n' > "$simdir/Kbuild"
-    make -s -C "/lib/modules/$kver/build" M="$simdir" modules >"$simdir/build.log" 2>&1 \
-        || { cat "$simdir/build.log" >&2; say "gpio-sim build failed"; exit 1; }
+        "$kbuild"/src/*/kernel/irq/irq_sim.c > "$kbuild/irq_sim.c"
+    printf 'obj-m := gpio-sim.o\ngpio-sim-y := gpio-sim-main.o irq_sim.o\n' > "$kbuild/Kbuild"
+    make -s -C "/lib/modules/$kver/build" M="$kbuild" modules >"$kbuild/build.log" 2>&1 \
+        || { cat "$kbuild/build.log" >&2; rm -rf "$kbuild"; say "gpio-sim build failed"; exit 1; }
+    rm -rf "$simdir"; mkdir -p "$simdir"
+    cp "$kbuild/gpio-sim.ko" "$kbuild/build.log" "$simdir/"
+    rm -rf "$kbuild"
 fi
 cp "$simdir/gpio-sim.ko" "$work/"
 
 # 5. The binaries under test (debug build: the same code the unit tests ran).
-say "building healthgated and gatectl"
+say "building healthgated, gatectl and healthgate-dev (which makes the test codes on the host)"
 swift build --product healthgated >/dev/null
 swift build --product gatectl >/dev/null
+swift build --product healthgate-dev >/dev/null
 bin=$(swift build --show-bin-path)
+# The guest sees the checkout at /run/checkout, so the binaries must be inside it (the default .build is).
+case $bin in
+    "$repo"/*) guest_bin=/run/checkout/${bin#"$repo"/} ;;
+    *) say "the build folder $bin is outside the checkout $repo: the guest cannot see it"; exit 1 ;;
+esac
 
 # 6. Frames and register values, made on the host.
 "$repo/Tests/vm/prepare.sh" "$bin" "$work"
@@ -90,11 +103,11 @@ if [ ! -f "$initramfs" ]; then
     rm -rf "$staging"
 fi
 
-# 8. Boot. The guest runs Tests/vm/guest.sh from the shared root and writes its results to $work.
-cat > "$work/env" <<ENV
-REPO=$repo
-BIN=$bin
-ENV
+# 8. Boot. The guest runs Tests/vm/guest.sh from the shared checkout and writes its results to $work.
+# Paths in the guest are fixed ones; quoted for the guest's sh all the same.
+printf 'REPO=/run/checkout\nBIN=%q\n' "$guest_bin" > "$work/env"
+# qemu's -fsdev takes comma-separated options: a comma in a path is written twice.
+qemu_path() { printf '%s' "${1//,/,,}"; }
 say "booting (TCG)"
 start=$SECONDS
 set +e
@@ -104,7 +117,9 @@ timeout "${VM_TIMEOUT:-900}" qemu-system-x86_64 -machine q35,accel=tcg -cpu max 
     -display none -serial "file:$work/logs/console.log" -monitor none -no-reboot -nodefaults \
     -fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
     -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
-    -fsdev local,id=work,path="$work",security_model=none \
+    -fsdev local,id=checkout,path="$(qemu_path "$repo")",security_model=none,readonly=on,multidevs=remap \
+    -device virtio-9p-pci,fsdev=checkout,mount_tag=checkout \
+    -fsdev local,id=work,path="$(qemu_path "$work")",security_model=none \
     -device virtio-9p-pci,fsdev=work,mount_tag=work
 qemu_status=$?
 set -e

@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import GateCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -57,7 +58,7 @@ public final class SimulatedBoard {
                 throw DeviceError(device: .camera, path: path, operation: "load scenario frame", message: "\(error)")
             }
         }
-        var generator = SplitMix64(seed: 0x6865_616c_7468)
+        var generator = SplitMix64(seed: 0x6865_616c_7468)  // the same noise on every run
         for _ in 0..<4 {
             noiseFrames.append((0..<(width * height)).map { index in
                 // A dim, slightly graded scene with ±6 levels of sensor noise.
@@ -119,20 +120,6 @@ public final class SimulatedBoard {
     public var loops = false
 
     public var frameSize: (width: Int, height: Int) { (width, height) }
-}
-
-    /// True once the script has played to its end and will not loop.
-/// Deterministic noise, so a simulated run is repeatable.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Plays the scenario's frames at the configured rate, on the clock it is given.

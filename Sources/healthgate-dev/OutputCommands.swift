@@ -50,8 +50,8 @@ struct QRImageOptions: ParsableArguments {
     }
 }
 
-/// `gatectl code render`: any text as a QR frame — for demos and tests of what is *not* a health code.
-struct CodeRenderCommand: ParsableCommand {
+/// `healthgate-dev render`: any text as a QR frame — for demos and tests of what is *not* a health code.
+struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
         abstract: "Render any text as a QR image (demos and tests: QRs that are not health codes).")
@@ -67,15 +67,15 @@ struct CodeRenderCommand: ParsableCommand {
     }
 }
 
-/// `gatectl code forge`: what a forger does — edit the colour of a signed HG1 code and keep the old
+/// `healthgate-dev forge`: what a forger does — edit the colour of a signed HG1 code and keep the old
 /// signature. The result must be refused with `bad_signature`; the demo and the tests show that it is.
-struct CodeForgeCommand: ParsableCommand {
+struct ForgeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forge",
         abstract: "Demos and tests: change the colour of a signed HG1 code without re-signing it.",
         discussion: "The output is not a valid code: a gate refuses it with bad_signature.")
 
-    @Option(help: "File holding a signed HG1 payload (from 'gatectl code issue --out-payload').")
+    @Option(help: "File holding a signed HG1 payload (from 'healthgate-dev issue --out-payload').")
     var payloadFile: String
     @Option(help: "The colour to write into the claims: green, yellow or red.")
     var colour: String

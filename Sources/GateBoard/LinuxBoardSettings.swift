@@ -1,14 +1,16 @@
 import GateConfig
+import GateCore
 import GateHardware
 
 /// The real drivers' settings from the `[board]` section (profile plus overrides), for the daemon and
-/// `gatectl selftest`. Line strings are parsed here, so a bad one is reported before any device opens.
+/// `gatectl selftest`. The configuration has parsed the lines already, so a bad one was reported with
+/// its file and line before any device opens.
 public struct LinuxBoardSettings: Sendable, Equatable {
     public var camera: CameraSettings
     public var thermometer: ThermometerSettings
     public var gpio: GPIOSettings
 
-    public init(_ board: BoardConfiguration, consumer: String = "healthgated") throws(LineSpecError) {
+    public init(_ board: BoardConfiguration, consumer: String = "healthgated") {
         camera = CameraSettings(
             device: board.camera.device, width: board.camera.width, height: board.camera.height, fps: board.camera.fps)
         thermometer = ThermometerSettings(
@@ -16,11 +18,11 @@ public struct LinuxBoardSettings: Sendable, Equatable {
             pec: board.thermometer.pec, samples: board.thermometer.samples)
         var outputs: [OutputLine: LineSpec] = [:]
         var inputs: [InputLine: LineSpec] = [:]
-        for (function, text) in board.gpio.lines {
-            if let line = OutputLine(rawValue: function) {
-                outputs[line] = try LineSpec.parse(text)
-            } else if let line = InputLine(rawValue: function) {
-                inputs[line] = try LineSpec.parse(text)
+        for (function, line) in board.gpio.lines {
+            if let output = OutputLine(rawValue: function) {
+                outputs[output] = line
+            } else if let input = InputLine(rawValue: function) {
+                inputs[input] = line
             }
         }
         gpio = GPIOSettings(

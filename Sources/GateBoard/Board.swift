@@ -1,0 +1,21 @@
+import GateHardware
+
+/// The devices of one board, real or simulated.
+public struct Board {
+    public var camera: Camera
+    public var scanner: CodeScanner
+    public var thermometer: Thermometer
+    public var io: GateIO
+    /// True once a board playing a finite script has played it (the daemon then stops when idle);
+    /// a real board never ends.
+    public var scriptEnded: () -> Bool
+
+    public init(camera: Camera, scanner: CodeScanner, thermometer: Thermometer, io: GateIO,
+                scriptEnded: @escaping () -> Bool = { false }) {
+        self.camera = camera
+        self.scanner = scanner
+        self.thermometer = thermometer
+        self.io = io
+        self.scriptEnded = scriptEnded
+    }
+}
