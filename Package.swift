@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "HealthCode",
             dependencies: [
-                "GateCore", "CZlib",
+                "GateCore", "CZlib", "LinuxSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "EntryLog",
             dependencies: [
-                "GateCore",
+                "GateCore", "LinuxSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),  // sqlite3_file_control (persistent WAL)
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -7,6 +7,7 @@ import Crypto
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+import LinuxSystem
 #endif
 
 /// One signed head of the chain, one JSON line of the anchor file (`log.anchor_file`): the daemon appends
@@ -110,30 +111,17 @@ public struct AnchorSettings: Sendable, Equatable {
 /// The per-gate signing key: created 0600 on first start, never printed (only its public half is).
 enum AnchorKey {
     static func loadOrCreate(_ path: String) throws(EntryLogError) -> Curve25519.Signing.PrivateKey {
-        if access(path, F_OK) != 0 {
-            let key = Curve25519.Signing.PrivateKey()
-            // O_EXCL: never overwrite a key another process has just created.
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw .anchor(path: path, detail: "cannot create the anchor key (\(String(cString: strerror(errno))))") }
-            defer { close(fd) }
-            let text = Array((key.rawRepresentation.hex + "\n").utf8)
-            guard write(fd, text, text.count) == text.count, fsync(fd) == 0 else {
-                throw .anchor(path: path, detail: "cannot write the anchor key (\(String(cString: strerror(errno))))")
-            }
-            return key
-        }
-        var info = stat()
-        guard stat(path, &info) == 0, let data = FileManager.default.contents(atPath: path) else {
-            throw .anchor(path: path, detail: "cannot read the anchor key (\(String(cString: strerror(errno))))")
-        }
-        guard info.st_mode & 0o077 == 0 else {
-            throw .anchor(path: path, detail: "the anchor key is readable by others: chmod 600 it (and consider it leaked)")
-        }
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let raw = Data(hex: text), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
+        do {
+            let raw = try SecretFile.readOrCreate(path: path, byteCount: 32) { Array(Curve25519.Signing.PrivateKey().rawRepresentation) }
+            return try Curve25519.Signing.PrivateKey(rawRepresentation: raw.bytes)
+        } catch let failure as SecretFile.Failure {
+            let detail = failure == .malformed
+                ? "not an anchor key (64 hex digits); restore it, or move it aside to create a new one"
+                : "the anchor key: \(failure.message)"
+            throw .anchor(path: path, detail: detail)
+        } catch {
             throw .anchor(path: path, detail: "not an anchor key (64 hex digits); restore it, or move it aside to create a new one")
         }
-        return key
     }
 }
 

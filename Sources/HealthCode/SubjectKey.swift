@@ -1,6 +1,5 @@
 import Crypto
-import FoundationEssentials
-import Glibc
+import LinuxSystem
 
 /// The deployment's secret for HC1 subject pseudonyms. A DCC names its holder (name and date of birth); an
 /// unkeyed hash of those could be reversed by hashing candidate people, so the pseudonym is an HMAC under this
@@ -24,30 +23,13 @@ public struct SubjectKey: Sendable {
         public var description: String { "subject key \(path): \(message)" }
     }
 
-    /// Reads the key (64 hex digits), or creates one (0600, O_EXCL) when the file does not exist, as on a first
-    /// start. A key others can read is refused: it would let them reverse pseudonyms.
+    /// Reads the key (64 hex digits), or creates one when the file does not exist, as on a first start.
     public static func loadOrCreate(path: String) throws(FileError) -> SubjectKey {
-        func failure(_ message: String) -> FileError { FileError(path: path, message: message) }
-        if access(path, F_OK) != 0 {
-            let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw failure("cannot create (\(String(cString: strerror(errno))))") }
-            defer { close(fd) }
-            let text = Array((Hex.encode(bytes) + "\n").utf8)
-            guard write(fd, text, text.count) == text.count, fsync(fd) == 0 else {
-                throw failure("cannot write (\(String(cString: strerror(errno))))")
-            }
-            return SubjectKey(bytes: bytes)
+        do {
+            let key = try SecretFile.readOrCreate(path: path, byteCount: 32) { SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) } }
+            return SubjectKey(bytes: key.bytes)
+        } catch {
+            throw FileError(path: path, message: error == .malformed ? "not a subject key (64 hex digits); restore the deployment's key" : error.message)
         }
-        var info = stat()
-        guard stat(path, &info) == 0, let data = FileManager.default.contents(atPath: path) else {
-            throw failure("cannot read (\(String(cString: strerror(errno))))")
-        }
-        guard info.st_mode & 0o077 == 0 else { throw failure("readable by others: chmod 600 it (and consider it leaked)") }
-        let text = String(decoding: data, as: UTF8.self).filter { !$0.isWhitespace }
-        guard text.utf8.count == 64, let bytes = Hex.decode(text) else {
-            throw failure("not a subject key (64 hex digits); restore the deployment's key")
-        }
-        return SubjectKey(bytes: bytes)
     }
 }
