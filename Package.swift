@@ -28,6 +28,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CQrencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CPng", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZxing", pkgConfig: "zxing", providers: [.apt(["libzxing-dev"])]),
+        // zxing-cpp is C++: a C API over it (exceptions caught at the boundary) for ZxingScanner.
+        .target(name: "CZxingShim", dependencies: ["CZxing"]),
         // ioctl and adjtimex wrappers: Swift cannot call variadic ioctl(2) directly.
         .target(name: "CLinux"),
 
@@ -42,7 +45,7 @@ let package = Package(
             ]),
         .target(
             name: "GateHardware",
-            dependencies: ["GateCore", "CZbar", "CGpiod", "CV4L2", "CLinux"]),
+            dependencies: ["GateCore", "CZbar", "CZxingShim", "CGpiod", "CV4L2", "CLinux"]),
         .target(
             name: "EntryLog",
             dependencies: [
@@ -110,5 +113,6 @@ let package = Package(
         .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateTooling"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "GateHardware", "HealthCode", "EntryLog", "GateTooling"]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

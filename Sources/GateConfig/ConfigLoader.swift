@@ -166,7 +166,25 @@ public enum ConfigLoader {
                 atEnd: r.oneOf("board.simulated.at_end", default: BoardConfiguration.Simulated.AtEnd.stop))
         }
         return BoardConfiguration(profile: profile, kind: kind, camera: camera, thermometer: thermometer, gpio: gpio,
-                                  simulated: simulated)
+                                  simulated: simulated, scanner: readScanner(r))
+    }
+
+    /// `[scanner] decoders`: a non-empty list of known decoders, each once. A name this build does not
+    /// have is an error here, at start, never a fallback to another decoder.
+    private static func readScanner(_ r: ConfigReader) -> BoardConfiguration.Scanner {
+        let key = "scanner.decoders"
+        guard let names = r.strings(key) else { return BoardConfiguration.Scanner() }
+        let known = QRDecoder.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        var decoders: [QRDecoder] = []
+        for name in names {
+            guard let decoder = QRDecoder(rawValue: name) else {
+                r.fail(key, "unknown decoder \"\(name)\": this build has \(known)")
+                continue
+            }
+            if decoders.contains(decoder) { r.fail(key, "\"\(name)\" is listed twice") } else { decoders.append(decoder) }
+        }
+        if names.isEmpty { r.fail(key, "must name at least one decoder (\(known))") }
+        return decoders.isEmpty ? BoardConfiguration.Scanner() : BoardConfiguration.Scanner(decoders: decoders)
     }
 }
 

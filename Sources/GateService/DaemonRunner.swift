@@ -48,7 +48,7 @@ public enum GateDaemonRunner {
 public enum BoardFactory {
     public static func make(_ config: BoardConfiguration, logger: Logger) throws -> Board {
         let density = Int32(config.camera.scanDensity)
-        let scanner = PlannedScanner(decoder: try ZbarScanner(options: .init(xDensity: density, yDensity: density)))
+        let scanner = try PlannedScanner(decoders: config.scanner.decoders, zbarOptions: .init(xDensity: density, yDensity: density))
         switch config.kind {
         case .simulated:
             guard let simulated = config.simulated else { throw GateDaemonRunner.StartError(description: "board.simulated missing") }
