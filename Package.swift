@@ -107,7 +107,9 @@ let package = Package(
         .testTarget(
             name: "HealthCodeTests", dependencies: ["HealthCode", "GateTooling", "GateHardware"],
             resources: [.copy("Vectors")]),
-        .testTarget(name: "GateHardwareTests", dependencies: ["GateHardware", "CLinux", "GateTooling"]),
+        .testTarget(
+            name: "GateHardwareTests", dependencies: ["GateHardware", "CLinux", "GateTooling"],
+            exclude: ["Photos/README.md"], resources: [.copy("Photos")]),
         .testTarget(name: "EntryLogTests", dependencies: ["EntryLog", "EntryLogCLI", "entrylog-crash-writer"]),
         .testTarget(name: "GateConfigTests", dependencies: ["GateConfig"]),
         .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateTooling"]),

@@ -134,7 +134,8 @@ public enum ConfigLoader {
             width: r.int("board.camera.width", default: 640, range: 160...4096),
             height: r.int("board.camera.height", default: 480, range: 120...4096),
             fps: r.int("board.camera.fps", default: 30, range: 1...120),
-            scanDensity: r.int("board.camera.scan_density", default: 1, range: 1...8))
+            scanDensity: r.int("board.camera.scan_density", default: 1, range: 1...8),
+            pixelFormat: r.oneOf("board.camera.pixel_format", default: CameraSettings.PixelFormat.auto))
         let thermometer = BoardConfiguration.Thermometer(
             bus: r.string("board.thermometer.bus", default: "/dev/i2c-1"),
             address: r.int("board.thermometer.address", default: 0x5a, range: 0x03...0x77),

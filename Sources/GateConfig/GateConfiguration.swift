@@ -69,6 +69,8 @@ public struct BoardConfiguration: Sendable, Equatable {
         public var fps: Int
         /// zbar scan density (1 = every line; higher is faster, misses small codes).
         public var scanDensity: Int
+        /// `auto`, or a format the camera must produce (GREY, YUYV).
+        public var pixelFormat: CameraSettings.PixelFormat = .auto
     }
 
     public struct Thermometer: Sendable, Equatable {

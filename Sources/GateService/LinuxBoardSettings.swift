@@ -10,7 +10,8 @@ public struct LinuxBoardSettings: Sendable, Equatable {
 
     public init(_ board: BoardConfiguration, consumer: String = "healthgated") throws(LineSpecError) {
         camera = CameraSettings(
-            device: board.camera.device, width: board.camera.width, height: board.camera.height, fps: board.camera.fps)
+            device: board.camera.device, width: board.camera.width, height: board.camera.height, fps: board.camera.fps,
+            pixelFormat: board.camera.pixelFormat)
         thermometer = ThermometerSettings(
             bus: board.thermometer.bus, address: UInt8(clamping: board.thermometer.address),
             pec: board.thermometer.pec, samples: board.thermometer.samples)
