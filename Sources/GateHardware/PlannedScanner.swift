@@ -4,15 +4,15 @@ public enum QRDecoder: String, Sendable, CaseIterable, Equatable {
 }
 
 /// The daemon's scanner stage: `ScanPlanner` decides per frame whether and where to decode, and a
-/// schedule of decode steps (`Step`: which decoder, the planner's region or the whole frame, which
-/// preprocessing) runs one step per frame until one finds a code. The last result stands in for frames
-/// that did not change.
+/// schedule of rounds of decode steps (`Step`: which decoder, the planner's region or the whole frame,
+/// which preprocessing) runs one round per frame until a step reads a code. The last result stands in for
+/// frames that did not change.
 /// - Frames of an empty entrance cost a sparse contrast pass and no decode.
-/// - A code comes into view: the first step (zbar on the region, the cheapest) decodes it in most cases.
-/// - A code no step has read yet: the next steps run on the frames that follow, one per frame, even when
+/// - A code comes into view: the first round (zbar, then zxing-cpp, on the region) reads most codes.
+/// - A code no round has read yet: the next rounds run on the frames that follow, one per frame, even when
 ///   the frame looks unchanged (a held code is seen ~20 times: spreading the expensive steps over them
-///   keeps each frame as cheap as one step); once all were tried, again at the planner's retry cadence.
-/// - The step that read a code is kept for that presentation's retries.
+///   keeps each frame about as cheap as one step); once all were tried, again at the planner's retry cadence.
+/// - The round that read a code is kept for that presentation's retries.
 /// Not thread-safe: one per capture loop, like the decoders.
 public final class PlannedScanner: CodeScanner {
     /// One decode attempt.
@@ -83,7 +83,7 @@ public final class PlannedScanner: CodeScanner {
     /// the next round runs on the next frame even when it looks unchanged.
     private var failedRounds = 0
 
-    /// The daemon's stage: `decoders` in order of their steps. Each decoder named must be given.
+    /// A stage running `schedule` (rounds of steps); the decoder of every step must be given.
     public init(planner: ScanPlanner = ScanPlanner(), schedule: [[Step]], zbar: ZbarScanner?, zxing: ZxingScanner?,
                 clock: (() -> Double)? = nil) {
         precondition(!schedule.isEmpty && schedule.allSatisfy { !$0.isEmpty }, "a scanner needs steps in every round")

@@ -56,4 +56,12 @@ import Testing
         #expect(PlannedScanner.schedule(for: [.zbar]).joined().allSatisfy { $0.name == .zbar })
         #expect(PlannedScanner.schedule(for: [.zxing]).joined().allSatisfy { $0.name == .zxing })
     }
+
+    @Test func theCameraPixelFormatIsAutoUnlessForced() throws {
+        #expect(try ConfigLoader.parse(text: simulated, file: "test.toml").board.camera.pixelFormat == .auto)
+        let forced = try ConfigLoader.parse(text: simulated + "[board.camera]\npixel_format = \"YUYV\"\n", file: "test.toml")
+        #expect(forced.board.camera.pixelFormat == .yuyv)
+        #expect(errors(simulated + "[board.camera]\npixel_format = \"MJPG\"\n") ==
+            ["test.toml:6: board.camera.pixel_format: must be one of \"auto\", \"GREY\", \"YUYV\" (got \"MJPG\")"])
+    }
 }
