@@ -113,6 +113,7 @@ let otherConfigurations: [[QRDecoder]] = [[.zbar], [.zxing], [.zxing, .zbar]]
 let otherStages = try otherConfigurations.map { try measureStage(order, decoders: $0) }
 
 var photoRows: [PhotoRow] = []
+var untunedPhotoRows: [PhotoRow] = []
 var photos: [Photo] = []
 if let photoFolder {
     photos = try Photo.load(folder: photoFolder)
@@ -126,6 +127,24 @@ if let photoFolder {
         let label = "stage [" + decoders.map(\.rawValue).joined(separator: ", ") + "]" +
             (decoders == BoardConfiguration.Scanner.defaultDecoders ? " (default)" : "")
         photoRows.append(try measurePhotoStage(photos, name: label, decoders: decoders))
+    }
+    // Frames the schedule was not tuned on: every photo turned and scaled (bilinear, so also softer).
+    for (degrees, scale) in [(20.0, 0.75), (-35.0, 1.2)] {
+        let turned = photos.map { $0.transformed(degrees: degrees, scale: scale) }
+        let suffix = " @\(Int(degrees))deg x\(scale)"
+        var rows = [
+            measurePhotosAlone(turned, name: "raw zbar" + suffix, passes: 1) { rawZbar.scan($0.image, expecting: $0.expected) },
+            measurePhotosAlone(turned, name: "raw zxing-cpp" + suffix, passes: 1) { photo in
+                photo.found(withFrame(photo.image) { zxingAlone.scan($0) })
+            },
+            try measurePhotoStage(turned, name: "stage [zbar]" + suffix, decoders: [.zbar]),
+            try measurePhotoStage(turned, name: "stage (default)" + suffix, decoders: BoardConfiguration.Scanner.defaultDecoders),
+        ]
+        // Named by the original photo, so the table's per-folder counts apply.
+        for index in rows.indices {
+            rows[index].found = Set(rows[index].found.map { String($0[..<($0.range(of: "-r")?.lowerBound ?? $0.endIndex)]) })
+        }
+        untunedPhotoRows.append(contentsOf: rows)
     }
 } else {
     step("real photos: skipped, no shared/qr-photos beside the checkout (pass --photos DIR)")
@@ -333,6 +352,8 @@ if let photoFolder, let baseline = photoRows.first {
                  "rows": printPhotoTable(photoRows, photos: photos, baseline: baseline)]
     let missed = photos.filter { photo in !photoRows.contains { $0.found.contains(photo.name) } }.map(\.name)
     print("  read by none: " + (missed.isEmpty ? "-" : missed.joined(separator: " ")))
+    print("the same photos turned and scaled (not tuned on; times against raw zbar on the untransformed photos):")
+    photoJSON["untuned"] = printPhotoTable(untunedPhotoRows, photos: photos, baseline: baseline)
 } else {
     print("")
     print("real photos: skipped (no shared/qr-photos beside the checkout; pass --photos DIR)")
