@@ -200,7 +200,7 @@ func measurePhotoStage(_ photos: [Photo], name: String, decoders: [QRDecoder], h
 /// default's rows are the main table's).
 func measureStage(_ order: CameraOrder, decoders: [QRDecoder]) throws -> StageResult {
     var frameClock = 0.0
-    return try measureScannerStage(order, rounds: 1, scanner: try PlannedScanner(decoders: decoders, clock: { frameClock }),
+    return measureScannerStage(order, rounds: 1, scanner: try PlannedScanner(decoders: decoders, clock: { frameClock }),
                                    advance: { frameClock += 1.0 / 30 })
 }
 

@@ -196,8 +196,14 @@ let savedStderr = dup(2)
 let devNull = open("/dev/null", O_WRONLY)
 dup2(devNull, 2)
 let pipelineResult: PipelineResult
+// The same pipeline with zbar alone (the stage before zxing-cpp), for frame-to-relay in the same run.
+let zbarOnlyPipelineResult: PipelineResult
 do {
     pipelineResult = try measurePipeline(pipelineOrder, configuration: pipelineConfig, logger: Logger(label: "healthgated"))
+    try FileManager.default.createDirectory(atPath: work + "/zbar-only", withIntermediateDirectories: true)
+    var zbarOnlyConfig = try configuration(scenario: work + "/scenario.txt", fps: 30, atEnd: "stop", folder: work + "/zbar-only")
+    zbarOnlyConfig.board.scanner = .init(decoders: [.zbar])
+    zbarOnlyPipelineResult = try measurePipeline(pipelineOrder, configuration: zbarOnlyConfig, logger: Logger(label: "healthgated"))
     dup2(savedStderr, 2)
 } catch {
     dup2(savedStderr, 2)
@@ -330,8 +336,12 @@ print("  (scanner rows: the default decoders \(BoardConfiguration.Scanner.defaul
 print("frame-to-relay (delivery -> relay command, simulated board): p50 \(format(latency.median * 1000, 3)) ms, " +
       "p99 \(format(latency.p99 * 1000, 3)) ms, max \(format(latency.max * 1000, 3)) ms (n = \(latency.count))")
 let scanAtRelay = Summary(pipelineResult.scanBeforeRelay), decisionTime = Summary(pipelineResult.decisionTimes)
+let zbarOnlyLatency = Summary(zbarOnlyPipelineResult.frameToRelay)
 print("  of which: scan of that frame p50 \(format(scanAtRelay.median * 1000, 3)) ms, p99 \(format(scanAtRelay.p99 * 1000, 3)) ms; " +
       "code to relay (verify, decide, commit the row, relay) p50 \(format(decisionTime.median * 1000, 3)) ms, p99 \(format(decisionTime.p99 * 1000, 3)) ms")
+print("  with [scanner] decoders = [\"zbar\"] in the same run: p50 \(format(zbarOnlyLatency.median * 1000, 3)) ms, " +
+      "p99 \(format(zbarOnlyLatency.p99 * 1000, 3)) ms (n = \(zbarOnlyLatency.count)); p50 ratio default / zbar alone " +
+      format(latency.median / zbarOnlyLatency.median, 3) + "; \(zbarOnlyPipelineResult.decisions) of \(pipelineOrder.presentations) presentations decided")
 print("verifications per second: " + throughput.map { "\($0.0) \(Int($0.1))" }.joined(separator: ", "))
 for sample in daemonMemory {
     print("healthgated after \(sample.frames) frames (\(format(sample.seconds, 0)) s): VmRSS \(format(Double(sample.memory.rssKB) / 1024, 1)) MB, " +
@@ -367,6 +377,7 @@ var json: [String: Any] = [
     "photos": photoJSON,
     "default_decoders": BoardConfiguration.Scanner.defaultDecoders.map(\.rawValue),
     "frame_to_relay": latency.json,
+    "frame_to_relay_zbar_only": zbarOnlyLatency.json,
     "frame_to_relay_scan": scanAtRelay.json,
     "code_to_relay": decisionTime.json,
     "verifications_per_second": Dictionary(uniqueKeysWithValues: throughput.map { ($0.0, $0.1) }),
