@@ -29,6 +29,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CQrencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CPng", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZxing", pkgConfig: "zxing", providers: [.apt(["libzxing-dev"])]),
+        // zxing-cpp is C++: a C API over it (exceptions caught at the boundary) for ZxingScanner.
+        .target(name: "CZxingShim", dependencies: ["CZxing"]),
         // ioctl and adjtimex wrappers: Swift cannot call variadic ioctl(2) directly.
         .target(name: "CLinux"),
         // The thin layer over libc and the kernel that the drivers, the daemon and gatectl share: system
@@ -46,7 +49,7 @@ let package = Package(
             ]),
         .target(
             name: "GateHardware",
-            dependencies: ["GateCore", "CZbar", "CGpiod", "CV4L2", "CLinux", "LinuxSystem"]),
+            dependencies: ["GateCore", "CZbar", "CZxingShim", "CGpiod", "CV4L2", "CLinux", "LinuxSystem"]),
         .target(
             name: "EntryLog",
             dependencies: [
@@ -95,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "healthgate-bench",
             dependencies: [
-                "CBenchAlloc", "CZbar", "GateCore", "GateHardware", "GateBoard", "GateConfig", "GateService", "GateTooling", "HealthCode", "EntryLog",
+                "CBenchAlloc", "CZbar", "GateCore", "GateHardware", "GateBoard", "GateConfig", "GateService", "GateTooling", "HealthCode", "EntryLog", "PNGImage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -121,11 +124,14 @@ let package = Package(
         .testTarget(
             name: "HealthCodeTests", dependencies: ["HealthCode", "GateTooling", "GateHardware", "PNGImage"],
             resources: [.copy("Vectors")]),
-        .testTarget(name: "GateHardwareTests", dependencies: ["GateHardware", "GateCore", "CLinux", "GateTooling"]),
+        .testTarget(
+            name: "GateHardwareTests", dependencies: ["GateHardware", "GateCore", "CLinux", "GateTooling", "PNGImage"],
+            exclude: ["Photos/README.md"], resources: [.copy("Photos")]),
         .testTarget(name: "EntryLogTests", dependencies: ["EntryLog", "EntryLogCLI", "LinuxSystem", "entrylog-crash-writer"]),
-        .testTarget(name: "GateConfigTests", dependencies: ["GateConfig", "GateCore"]),
+        .testTarget(name: "GateConfigTests", dependencies: ["GateConfig", "GateCore", "GateHardware"]),
         .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateBoard", "LinuxSystem", "GateTooling"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "GateHardware", "HealthCode", "EntryLog", "GateTooling"]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

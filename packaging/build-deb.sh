@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds healthgate_<version>_<arch>.deb (`make deb`): both binaries in release mode with the Swift
 # runtime linked in statically, so a board needs no Swift toolchain, only Debian's C libraries (zbar,
-# libgpiod, libv4l, SQLite, zlib; gatectl also libpng), which Depends: names as dpkg-shlibdeps finds
+# zxing-cpp, libgpiod, libv4l, SQLite, zlib; gatectl also libpng), which Depends: names as dpkg-shlibdeps finds
 # them. healthgate-dev (keys, issuing, forging, QR rendering) is for developers and never packaged.
 # Output: .build/deb/healthgate_<version>_<arch>.deb (or $HEALTHGATE_DEB_DIR).
 set -euo pipefail
@@ -37,7 +37,7 @@ check_links() {
     done
     echo "$binary needs: $(echo $libs)"
 }
-c_libs=(libzbar.so.0 libgpiod.so.2 libv4l2.so.0 libsqlite3.so.0 libz.so.1)
+c_libs=(libzbar.so.0 libZXing.so.2 libgpiod.so.2 libv4l2.so.0 libsqlite3.so.0 libz.so.1)
 check_links healthgated "${c_libs[@]}"
 check_links gatectl "${c_libs[@]}" libpng16.so.16
 # gatectl reads codes, it does not draw them: libqrencode in it would mean the developer tooling leaked in.
@@ -87,7 +87,7 @@ trap 'rm -rf "$shlibs_dir"' EXIT
 mkdir "$shlibs_dir/debian"
 printf 'Source: healthgate\n\nPackage: healthgate\nArchitecture: any\n' > "$shlibs_dir/debian/control"
 shlibs=$(cd "$shlibs_dir" && dpkg-shlibdeps -O "$stage/usr/bin/healthgated" "$stage/usr/bin/gatectl" | sed -n 's/^shlibs:Depends=//p')
-for runtime in libzbar0 libgpiod2 libv4l-0 libsqlite3-0 zlib1g libpng16-16; do
+for runtime in libzbar0 libzxing2 libgpiod2 libv4l-0 libsqlite3-0 zlib1g libpng16-16; do
     grep -q "\b$runtime\b" <<<"$shlibs" || die "Depends: lacks $runtime (shlibdeps gave: $shlibs)"
 done
 

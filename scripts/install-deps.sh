@@ -2,7 +2,7 @@
 # Installs the Debian packages healthgate builds and tests with, only when one is missing.
 # Uses sudo when not root. Extra groups of packages: HEALTHGATE_DEPS_EXTRA="vm deb".
 set -euo pipefail
-build=(pkg-config libzbar-dev libgpiod-dev libv4l-dev libsqlite3-dev zlib1g-dev libqrencode-dev libpng-dev)
+build=(pkg-config libzbar-dev libzxing-dev libgpiod-dev libv4l-dev libsqlite3-dev zlib1g-dev libqrencode-dev libpng-dev)
 tools=(zbar-tools gpiod i2c-tools v4l-utils)
 pkgs=("${build[@]}" "${tools[@]}")
 for group in ${HEALTHGATE_DEPS_EXTRA:-}; do

@@ -24,26 +24,34 @@ public enum BoardFactory {
             if let echo { board.narrator = { text in echo(""); echo("── \(text)") } }
             return Board(
                 camera: SimulatedCamera(board: board, fps: simulated.fps, path: "simulated:\(simulated.scenario)", clock: clock),
-                scanner: try scanner(density: config.camera.scanDensity),
+                scanner: try scanner(config),
                 thermometer: SimulatedThermometer(board: board, path: "simulated-thermometer"),
                 io: SimulatedGateIO(board: board, path: "simulated-gpio", printer: echo, clock: clock),
                 scriptEnded: { simulated.atEnd == .stop && board.finished })
         case .linux:
-            return try make(LinuxBoardSettings(config, consumer: consumer), scanDensity: config.camera.scanDensity)
+            return try make(LinuxBoardSettings(config, consumer: consumer), scanDensity: config.camera.scanDensity,
+                            decoders: config.scanner.decoders)
         }
     }
 
     /// The Linux drivers for these settings (selftest puts its command-line options on top of the configuration's).
-    public static func make(_ settings: LinuxBoardSettings, scanDensity: Int = 1) throws -> Board {
+    public static func make(_ settings: LinuxBoardSettings, scanDensity: Int = 1,
+                            decoders: [QRDecoder] = BoardConfiguration.Scanner.defaultDecoders) throws -> Board {
         Board(
             camera: V4L2Camera(settings: settings.camera),
-            scanner: try scanner(density: scanDensity),
+            scanner: try scanner(density: scanDensity, decoders: decoders),
             thermometer: MLX90614Thermometer(settings: settings.thermometer),
             io: GpiodIO(settings: settings.gpio))
     }
 
-    private static func scanner(density: Int) throws -> CodeScanner {
+    private static func scanner(_ config: BoardConfiguration) throws -> CodeScanner {
+        try scanner(density: config.camera.scanDensity, decoders: config.scanner.decoders)
+    }
+
+    /// The decoders `[scanner] decoders` names, in its order: one that cannot be created fails the start,
+    /// it never falls back to another.
+    private static func scanner(density: Int, decoders: [QRDecoder]) throws -> CodeScanner {
         let density = Int32(density)
-        return PlannedScanner(decoder: try ZbarScanner(options: .init(xDensity: density, yDensity: density)))
+        return try PlannedScanner(decoders: decoders, zbarOptions: .init(xDensity: density, yDensity: density))
     }
 }

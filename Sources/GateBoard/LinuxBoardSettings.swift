@@ -12,7 +12,8 @@ public struct LinuxBoardSettings: Sendable, Equatable {
 
     public init(_ board: BoardConfiguration, consumer: String = "healthgated") {
         camera = CameraSettings(
-            device: board.camera.device, width: board.camera.width, height: board.camera.height, fps: board.camera.fps)
+            device: board.camera.device, width: board.camera.width, height: board.camera.height, fps: board.camera.fps,
+            pixelFormat: board.camera.pixelFormat)
         thermometer = ThermometerSettings(
             bus: board.thermometer.bus, address: UInt8(clamping: board.thermometer.address),
             pec: board.thermometer.pec, samples: board.thermometer.samples)

@@ -150,7 +150,8 @@ public enum ConfigLoader {
             width: r.int("board.camera.width", default: 640, range: 160...4096),
             height: r.int("board.camera.height", default: 480, range: 120...4096),
             fps: r.int("board.camera.fps", default: 30, range: 1...120),
-            scanDensity: r.int("board.camera.scan_density", default: 1, range: 1...8))
+            scanDensity: r.int("board.camera.scan_density", default: 1, range: 1...8),
+            pixelFormat: r.oneOf("board.camera.pixel_format", default: CameraPixelFormat.auto))
         let thermometer = BoardConfiguration.Thermometer(
             bus: r.string("board.thermometer.bus", default: "/dev/i2c-1"),
             address: r.int("board.thermometer.address", default: 0x5a, range: 0x03...0x77),
@@ -183,7 +184,25 @@ public enum ConfigLoader {
                 atEnd: r.oneOf("board.simulated.at_end", default: BoardConfiguration.Simulated.AtEnd.stop))
         }
         return BoardConfiguration(profile: profile, kind: kind, camera: camera, thermometer: thermometer, gpio: gpio,
-                                  simulated: simulated)
+                                  simulated: simulated, scanner: readScanner(r))
+    }
+
+    /// `[scanner] decoders`: a non-empty list of known decoders, each once. A name this build does not
+    /// have is an error here, at start, never a fallback to another decoder.
+    private static func readScanner(_ r: ConfigReader) -> BoardConfiguration.Scanner {
+        let key = "scanner.decoders"
+        guard let names = r.strings(key) else { return BoardConfiguration.Scanner() }
+        let known = QRDecoder.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        var decoders: [QRDecoder] = []
+        for name in names {
+            guard let decoder = QRDecoder(rawValue: name) else {
+                r.fail(key, "unknown decoder \"\(name)\": this build has \(known)")
+                continue
+            }
+            if decoders.contains(decoder) { r.fail(key, "\"\(name)\" is listed twice") } else { decoders.append(decoder) }
+        }
+        if names.isEmpty { r.fail(key, "must name at least one decoder (\(known))") }
+        return decoders.isEmpty ? BoardConfiguration.Scanner() : BoardConfiguration.Scanner(decoders: decoders)
     }
 }
 

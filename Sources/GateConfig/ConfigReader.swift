@@ -116,6 +116,15 @@ final class ConfigReader {
         return result
     }
 
+    func strings(_ path: String) -> [String]? {
+        guard let (value, source) = lookup(path) else { return nil }
+        guard let array = value.array, array.allSatisfy({ $0.string != nil }) else {
+            typeError(path, expected: "an array of strings", found: value, in: source)
+            return nil
+        }
+        return array.compactMap { $0.string }
+    }
+
     /// Reports every key present in any source that no read asked for.
     func reportUnknownKeys() {
         for source in sources {

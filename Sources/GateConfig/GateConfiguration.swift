@@ -71,6 +71,8 @@ public struct BoardConfiguration: Sendable, Equatable {
         public var fps: Int
         /// zbar scan density (1 = every line; higher is faster, misses small codes).
         public var scanDensity: Int
+        /// `auto`, or a format the camera must produce (GREY, YUYV).
+        public var pixelFormat: CameraPixelFormat = .auto
     }
 
     public struct Thermometer: Sendable, Equatable {
@@ -96,12 +98,22 @@ public struct BoardConfiguration: Sendable, Equatable {
         public enum AtEnd: String, Sendable, Equatable, CaseIterable { case stop, loop, idle }
     }
 
+    /// `[scanner]`: which QR decoders the scanner stage runs, in order (PlannedScanner.schedule).
+    public struct Scanner: Sendable, Equatable {
+        public var decoders: [QRDecoder]
+        /// zbar first (cheap, reads most clear codes), zxing-cpp where zbar finds nothing (docs/performance.md).
+        public static let defaultDecoders: [QRDecoder] = [.zbar, .zxing]
+        public init(decoders: [QRDecoder] = Scanner.defaultDecoders) { self.decoders = decoders }
+    }
+
     public var profile: String
     public var kind: Kind
     public var camera: Camera
     public var thermometer: Thermometer
     public var gpio: GPIO
     public var simulated: Simulated?
+    /// Part of the board because `BoardFactory` builds the scanner with the camera; read from `[scanner]`.
+    public var scanner = Scanner()
 
     public static let outputFunctions = ["relay", "green", "yellow", "red", "buzzer"]
     public static let inputFunctions = ["exit_sensor", "fire_alarm", "staff_button"]

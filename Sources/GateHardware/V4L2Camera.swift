@@ -1,4 +1,5 @@
 import CV4L2
+import GateCore
 import Glibc
 import LinuxSystem
 
@@ -14,10 +15,14 @@ public struct CameraSettings: Sendable, Equatable {
     public var buffers: Int
     /// No frame for this long while streaming means the camera stalled: a fault that needs a reopen.
     public var timeoutMilliseconds: Int
+    /// Which pixel format to ask for; `auto` takes GREY, then YUYV, then libv4l's conversion.
+    public var pixelFormat: PixelFormat
+
+    public typealias PixelFormat = CameraPixelFormat
 
     public init(
         device: String = "/dev/video0", width: Int = 640, height: Int = 480, fps: Int = 30, buffers: Int = 4,
-        timeoutMilliseconds: Int = 2000
+        timeoutMilliseconds: Int = 2000, pixelFormat: PixelFormat = .auto
     ) {
         self.device = device
         self.width = width
@@ -25,6 +30,7 @@ public struct CameraSettings: Sendable, Equatable {
         self.fps = fps
         self.buffers = buffers
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.pixelFormat = pixelFormat
     }
 
     /// The path to open: names without a `/` are looked up under `/dev/v4l/by-id/`.
@@ -51,7 +57,13 @@ enum LumaLayout: Equatable {
     }
 
     /// GREY, then YUYV, among the formats the device itself produces; otherwise let libv4l convert.
-    static func choose(nativeFormats: [UInt32]) -> LumaLayout {
+    /// A forced format (`preferred` not `.auto`) is taken only when the device produces it; nil otherwise.
+    static func choose(nativeFormats: [UInt32], preferred: CameraSettings.PixelFormat = .auto) -> LumaLayout? {
+        switch preferred {
+        case .grey: return nativeFormats.contains(LumaLayout.grey.fourcc) ? .grey : nil
+        case .yuyv: return nativeFormats.contains(LumaLayout.yuyv.fourcc) ? .yuyv : nil
+        case .auto: break
+        }
         if nativeFormats.contains(LumaLayout.grey.fourcc) { return .grey }
         if nativeFormats.contains(LumaLayout.yuyv.fourcc) { return .yuyv }
         return .yuv420
@@ -252,7 +264,9 @@ public final class V4L2Camera: Camera {
             if description.flags & UInt32(V4L2_FMT_FLAG_EMULATED) == 0 { native.append(description.pixelformat) }
             description.index += 1
         }
-        let wanted = LumaLayout.choose(nativeFormats: native)
+        guard let wanted = LumaLayout.choose(nativeFormats: native, preferred: settings.pixelFormat) else {
+            throw SystemCallError("VIDIOC_ENUM_FMT: the device does not produce pixel_format \(settings.pixelFormat.rawValue)", errno: EINVAL)
+        }
         var format = v4l2_format()
         format.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
         format.fmt.pix.width = UInt32(settings.width)

@@ -182,7 +182,8 @@ struct SelftestCommand: ParsableCommand {
                 throw ValidationError("--line \(assignment): unknown function \"\(parts[0])\" (one of \(functions))")
             }
         }
-        let devices = try BoardFactory.make(settings, scanDensity: board?.camera.scanDensity ?? 1)
+        let devices = try BoardFactory.make(settings, scanDensity: board?.camera.scanDensity ?? 1,
+                                            decoders: board?.scanner.decoders ?? BoardConfiguration.Scanner.defaultDecoders)
         let noLines = settings.gpio.outputs.isEmpty && settings.gpio.inputs.isEmpty
         return SelftestDevices(camera: devices.camera, thermometer: devices.thermometer, io: noLines ? nil : devices.io)
     }

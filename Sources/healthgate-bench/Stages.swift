@@ -115,12 +115,17 @@ struct StageResult {
 /// The daemon's scanner stage (planner + zbar) in camera order, its clock advancing one 30 fps
 /// frame period per frame: the retry cadence is the one a camera gives.
 func measureScannerStage(_ order: CameraOrder, rounds: Int) throws -> StageResult {
-    var result = StageResult()
     var frameClock = 0.0
-    let scanner = PlannedScanner(decoder: try ZbarScanner(), clock: { frameClock })
+    let scanner = try PlannedScanner(decoders: BoardConfiguration.Scanner.defaultDecoders, clock: { frameClock })
+    return measureScannerStage(order, rounds: rounds, scanner: scanner, advance: { frameClock += 1.0 / 30 })
+}
+
+/// `scanner` in camera order; `advance` moves its clock one frame period.
+func measureScannerStage(_ order: CameraOrder, rounds: Int, scanner: PlannedScanner, advance: () -> Void) -> StageResult {
+    var result = StageResult()
     for round in 0..<rounds {
         for slot in order.slots {
-            frameClock += 1.0 / 30
+            advance()
             let allocations = benchalloc_count()
             let started = monotonic()
             let codes = withFrame(slot.frame.image) { scanner.scan($0) }
@@ -145,12 +150,13 @@ func measureScannerStage(_ order: CameraOrder, rounds: Int) throws -> StageResul
 /// The scanner stage on each corpus frame seen for the first time (a fresh planner per frame: no
 /// reuse), the cost of the frame that brings a code into view; comparable frame for frame with the baseline.
 func measureFirstSight(_ frames: [Corpus.Frame], passes: Int) throws -> (times: [Double], detected: Int) {
-    let decoder = try ZbarScanner()
+    let zbar = try ZbarScanner(), zxing = try ZxingScanner()
+    let schedule = PlannedScanner.schedule(for: BoardConfiguration.Scanner.defaultDecoders)
     var times: [Double] = []
     var detected = 0
     for pass in 0..<passes {
         for frame in frames {
-            let scanner = PlannedScanner(decoder: decoder, clock: { 0 })
+            let scanner = PlannedScanner(schedule: schedule, zbar: zbar, zxing: zxing, clock: { 0 })
             let started = monotonic()
             let codes = withFrame(frame.image) { scanner.scan($0) }
             times.append(monotonic() - started)
@@ -246,7 +252,7 @@ func measurePipeline(_ order: CameraOrder, configuration: GateConfiguration, log
     let board = try SimulatedBoard(scenario: try Scenario.load(path: simulated.scenario), width: Corpus.width, height: Corpus.height)
     let camera = TimingCamera(SimulatedCamera(board: board, fps: simulated.fps, path: "bench"))
     let io = TimingIO(SimulatedGateIO(board: board, path: "bench-gpio", printer: nil), camera: camera)
-    let devices = Board(camera: camera, scanner: PlannedScanner(decoder: try ZbarScanner()),
+    let devices = Board(camera: camera, scanner: try PlannedScanner(decoders: configuration.board.scanner.decoders),
                         thermometer: SimulatedThermometer(board: board, path: "bench-thermometer"), io: io, scriptEnded: { board.finished })
     let log = try EntryLogWriter(path: configuration.log.database, gateID: configuration.gate.id)
     let pipeline = GatePipeline(configuration: configuration, board: devices, verifier: TrustStoreVerifier(codes: configuration.codes, subjectKey: SubjectKey(bytes: Array(repeating: 0x5A, count: 32))),

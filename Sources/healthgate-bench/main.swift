@@ -1,5 +1,7 @@
 // healthgate-bench: the hot path against the raw library it is built on, in one run (docs/performance.md).
-//   healthgate-bench [--out DIR] [--healthgated PATH] [--daemon-frames 10000,100000]
+//   healthgate-bench [--out DIR] [--healthgated PATH] [--daemon-frames 10000,100000] [--photos DIR] [--explore-photos]
+//   --photos: the real photos (default: shared/qr-photos beside the checkout, i.e. ../shared/qr-photos from it)
+//   --explore-photos: every decode attempt on every photo and their greedy cover, then exit (how the schedule was chosen)
 import Foundation
 import GateConfig
 import GateHardware
@@ -12,14 +14,18 @@ var arguments = CommandLine.arguments.dropFirst().makeIterator()
 var outFolder = "bench-out"
 var daemonBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("healthgated").path
 var daemonCheckpoints = [10_000, 100_000]
+var photoFolder: String?
+var explore = false
 while let argument = arguments.next() {
     switch argument {
     case "--out": outFolder = arguments.next() ?? outFolder
     case "--healthgated": daemonBinary = arguments.next() ?? daemonBinary
+    case "--photos": photoFolder = arguments.next()
+    case "--explore-photos": explore = true
     case "--daemon-frames":
         daemonCheckpoints = (arguments.next() ?? "").split(separator: ",").compactMap { Int($0) }
     default:
-        print("usage: healthgate-bench [--out DIR] [--healthgated PATH] [--daemon-frames N,M]")
+        print("usage: healthgate-bench [--out DIR] [--healthgated PATH] [--daemon-frames N,M] [--photos DIR] [--explore-photos]")
         exit(2)
     }
 }
@@ -29,6 +35,7 @@ func step(_ text: String) {
     fflush(nil)  // progress shows at once when stdout is a pipe (make bench | tee)
 }
 
+photoFolder = photoFolder ?? Photo.findFolder(checkout: FileManager.default.currentDirectoryPath)
 let out = URL(fileURLWithPath: outFolder).standardizedFileURL.path
 try? FileManager.default.removeItem(atPath: out)
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("healthgate-bench-\(getpid())").path
@@ -52,6 +59,25 @@ try corpus.write(to: out + "/corpus")
 print("    \(corpus.codeFrames.count) frames with a code (\(payloads.count) codes x \(Corpus.variantsPerCode) noise variants), " +
       "\(corpus.emptyFrames.count) empty frames -> \(out)/corpus (manifest.json)")
 
+if explore {
+    guard let photoFolder else { print("error: no qr-photos folder (pass --photos DIR)"); exit(1) }
+    let photos = try Photo.load(folder: photoFolder)
+    step("every decode attempt on the photos in \(photoFolder)")
+    try explore(photos)
+    step("... on the photos turned 20 degrees and scaled 0.75 (not tuned on)")
+    try explore(photos.map { $0.transformed(degrees: 20, scale: 0.75) })
+    step("... on the photos turned -35 degrees and scaled 1.2 (not tuned on)")
+    try explore(photos.map { $0.transformed(degrees: -35, scale: 1.2) })
+    step("... on the synthetic corpus, first noise variant of each code (not tuned on)")
+    let synthetic = corpus.codeFrames.filter { $0.name.hasSuffix("-v0.pgm") }.map {
+        Photo(name: $0.name, folder: "synthetic", image: $0.image, expected: $0.payload ?? [])
+    }
+    try explore(synthetic)
+    step("... on all of them together")
+    try explore(photos + photos.map { $0.transformed(degrees: 20, scale: 0.75) } + photos.map { $0.transformed(degrees: -35, scale: 1.2) } + synthetic)
+    exit(0)
+}
+
 // MARK: Per-frame cost
 let passes = 3
 step("raw zbar baseline (\(passes) passes over the corpus)")
@@ -63,6 +89,66 @@ step("scanner stage in camera order (\(order.slots.count) frames x 3 rounds) and
 let stage = try measureScannerStage(order, rounds: 3)
 let firstSight = try measureFirstSight(corpus.codeFrames, passes: passes)
 let firstSightEmpty = try measureFirstSight(corpus.emptyFrames, passes: passes)
+
+// The other decoder configurations on the same frames: each decoder alone, and the other order.
+step("zxing-cpp alone and the other decoder configurations on the corpus")
+let zxingAlone = try ZxingScanner()
+func measureZxingAlone(_ frames: [Corpus.Frame], _ zxingAlone: ZxingScanner) -> (times: [Double], detected: Int, codesFound: Set<Int>) {
+    var times: [Double] = [], detected = 0, codesFound = Set<Int>()
+    for pass in 0..<passes {
+        for frame in frames {
+            let started = monotonic()
+            let codes = withFrame(frame.image) { zxingAlone.scan($0) }
+            times.append(monotonic() - started)
+            if pass == 0, let payload = frame.payload, codes.contains(where: { $0.payload == payload }) {
+                detected += 1
+                if let code = frame.code { codesFound.insert(code) }
+            }
+        }
+    }
+    return (times, detected, codesFound)
+}
+let zxingCode = measureZxingAlone(corpus.codeFrames, zxingAlone), zxingEmpty = measureZxingAlone(corpus.emptyFrames, zxingAlone)
+let otherConfigurations: [[QRDecoder]] = [[.zbar], [.zxing], [.zxing, .zbar]]
+let otherStages = try otherConfigurations.map { try measureStage(order, decoders: $0) }
+
+var photoRows: [PhotoRow] = []
+var untunedPhotoRows: [PhotoRow] = []
+var photos: [Photo] = []
+if let photoFolder {
+    photos = try Photo.load(folder: photoFolder)
+    step("real photos: \(photos.count) from \(photoFolder), each decoder alone (3 passes) and the stage (each photo held 20 frames at 20 fps)")
+    let rawZbar = RawZbar()
+    photoRows.append(measurePhotosAlone(photos, name: "raw zbar (baseline)", passes: passes) { rawZbar.scan($0.image, expecting: $0.expected) })
+    photoRows.append(measurePhotosAlone(photos, name: "raw zxing-cpp (default hints)", passes: passes) { photo in
+        photo.found(withFrame(photo.image) { zxingAlone.scan($0) })
+    })
+    for decoders in [[QRDecoder.zbar], [.zxing], BoardConfiguration.Scanner.defaultDecoders, [.zxing, .zbar]] {
+        let label = "stage [" + decoders.map(\.rawValue).joined(separator: ", ") + "]" +
+            (decoders == BoardConfiguration.Scanner.defaultDecoders ? " (default)" : "")
+        photoRows.append(try measurePhotoStage(photos, name: label, decoders: decoders))
+    }
+    // Frames the schedule was not tuned on: every photo turned and scaled (bilinear, so also softer).
+    for (degrees, scale) in [(20.0, 0.75), (-35.0, 1.2)] {
+        let turned = photos.map { $0.transformed(degrees: degrees, scale: scale) }
+        let suffix = " @\(Int(degrees))deg x\(scale)"
+        var rows = [
+            measurePhotosAlone(turned, name: "raw zbar" + suffix, passes: 1) { rawZbar.scan($0.image, expecting: $0.expected) },
+            measurePhotosAlone(turned, name: "raw zxing-cpp" + suffix, passes: 1) { photo in
+                photo.found(withFrame(photo.image) { zxingAlone.scan($0) })
+            },
+            try measurePhotoStage(turned, name: "stage [zbar]" + suffix, decoders: [.zbar]),
+            try measurePhotoStage(turned, name: "stage (default)" + suffix, decoders: BoardConfiguration.Scanner.defaultDecoders),
+        ]
+        // Named by the original photo, so the table's per-folder counts apply.
+        for index in rows.indices {
+            rows[index].found = Set(rows[index].found.map { String($0[..<($0.range(of: "-r")?.lowerBound ?? $0.endIndex)]) })
+        }
+        untunedPhotoRows.append(contentsOf: rows)
+    }
+} else {
+    step("real photos: skipped, no shared/qr-photos beside the checkout (pass --photos DIR)")
+}
 
 step("pipeline on the simulated board (two rounds of the codes at 30 fps, SQLite entry log)")
 let pipelineOrder = CameraOrder(corpus, holdFrames: 8, gapFrames: 15, rounds: 2)
@@ -110,8 +196,14 @@ let savedStderr = dup(2)
 let devNull = open("/dev/null", O_WRONLY)
 dup2(devNull, 2)
 let pipelineResult: PipelineResult
+// The same pipeline with zbar alone (the stage before zxing-cpp), for frame-to-relay in the same run.
+let zbarOnlyPipelineResult: PipelineResult
 do {
     pipelineResult = try measurePipeline(pipelineOrder, configuration: pipelineConfig, logger: Logger(label: "healthgated"))
+    try FileManager.default.createDirectory(atPath: work + "/zbar-only", withIntermediateDirectories: true)
+    var zbarOnlyConfig = try configuration(scenario: work + "/scenario.txt", fps: 30, atEnd: "stop", folder: work + "/zbar-only")
+    zbarOnlyConfig.board.scanner = .init(decoders: [.zbar])
+    zbarOnlyPipelineResult = try measurePipeline(pipelineOrder, configuration: zbarOnlyConfig, logger: Logger(label: "healthgated"))
     dup2(savedStderr, 2)
 } catch {
     dup2(savedStderr, 2)
@@ -202,7 +294,23 @@ let rows: [Row] = [
         allocationsPerFrame: Double(pipelineResult.stage.codeAllocations) / Double(max(1, pipelineResult.stage.codeTimes.count)), baseline: baselineCodeSummary),
     Row(stage: "pipeline to decision", frames: "empty", time: Summary(pipelineResult.stage.emptyTimes), detection: nil, detectionNote: "",
         allocationsPerFrame: Double(pipelineResult.stage.emptyAllocations) / Double(max(1, pipelineResult.stage.emptyTimes.count)), baseline: baselineEmptySummary),
-]
+] + [
+    Row(stage: "raw zxing-cpp (default hints)", frames: "code", time: Summary(zxingCode.times),
+        detection: rate(zxingCode.detected, codeFrameCount),
+        detectionNote: "\(codeFrameCount) corpus code frames; codes found in at least one frame \(zxingCode.codesFound.count)/\(payloads.count)",
+        allocationsPerFrame: nil, baseline: baselineCodeSummary),
+    Row(stage: "raw zxing-cpp (default hints)", frames: "empty", time: Summary(zxingEmpty.times), detection: nil, detectionNote: "",
+        allocationsPerFrame: nil, baseline: baselineEmptySummary),
+] + zip(otherConfigurations, otherStages).flatMap { decoders, result -> [Row] in
+    let label = "stage [" + decoders.map(\.rawValue).joined(separator: ", ") + "], order"
+    return [
+        Row(stage: label, frames: "code", time: Summary(result.codeTimes), detection: rate(result.codeFramesDetected, heldCodeFrames),
+            detectionNote: "\(heldCodeFrames) held code frames; presentations found \(result.presentationsDetected.count)/\(order.presentations)",
+            allocationsPerFrame: Double(result.codeAllocations) / Double(max(1, result.codeTimes.count)), baseline: baselineCodeSummary),
+        Row(stage: label, frames: "empty", time: Summary(result.emptyTimes), detection: nil, detectionNote: "",
+            allocationsPerFrame: Double(result.emptyAllocations) / Double(max(1, result.emptyTimes.count)), baseline: baselineEmptySummary),
+    ]
+}
 let latency = Summary(pipelineResult.frameToRelay)
 
 var cpu = "unknown CPU"
@@ -212,23 +320,28 @@ if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
 }
 print("")
 print("healthgate bench: 640x480 Y800 frames, \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores")
-print(pad("stage", 23) + pad("frames", 7) + pad("n", 6, right: true) + pad("median ms", 11, right: true) + pad("p99 ms", 9, right: true) +
+print(pad("stage", 32) + pad("frames", 7) + pad("n", 6, right: true) + pad("median ms", 11, right: true) + pad("p99 ms", 9, right: true) +
       pad("x base med", 12, right: true) + pad("x base p99", 12, right: true) + pad("detection", 11, right: true) + pad("allocs/frame", 14, right: true))
 for row in rows {
     let ratioMedian = row.baseline.map { row.time.median / $0.median } ?? .nan
     let ratioP99 = row.baseline.map { row.time.p99 / $0.p99 } ?? .nan
-    print(pad(row.stage, 23) + pad(row.frames, 7) + pad(String(row.time.count), 6, right: true) +
+    print(pad(row.stage, 32) + pad(row.frames, 7) + pad(String(row.time.count), 6, right: true) +
           pad(format(row.time.median * 1000, 3), 11, right: true) + pad(format(row.time.p99 * 1000, 3), 9, right: true) +
           pad(format(ratioMedian, 3), 12, right: true) + pad(format(ratioP99, 3), 12, right: true) +
           pad(row.detection.map { format($0 * 100, 1) + "%" } ?? "", 11, right: true) +
           pad(row.allocationsPerFrame.map { format($0, 1) } ?? "", 14, right: true))
 }
 for row in rows where !row.detectionNote.isEmpty { print("  detection of \(row.stage): \(row.detectionNote)") }
+print("  (scanner rows: the default decoders \(BoardConfiguration.Scanner.defaultDecoders.map(\.rawValue)); camera order: 1 round for the other configurations, 3 for the default)")
 print("frame-to-relay (delivery -> relay command, simulated board): p50 \(format(latency.median * 1000, 3)) ms, " +
       "p99 \(format(latency.p99 * 1000, 3)) ms, max \(format(latency.max * 1000, 3)) ms (n = \(latency.count))")
 let scanAtRelay = Summary(pipelineResult.scanBeforeRelay), decisionTime = Summary(pipelineResult.decisionTimes)
+let zbarOnlyLatency = Summary(zbarOnlyPipelineResult.frameToRelay)
 print("  of which: scan of that frame p50 \(format(scanAtRelay.median * 1000, 3)) ms, p99 \(format(scanAtRelay.p99 * 1000, 3)) ms; " +
       "code to relay (verify, decide, commit the row, relay) p50 \(format(decisionTime.median * 1000, 3)) ms, p99 \(format(decisionTime.p99 * 1000, 3)) ms")
+print("  with [scanner] decoders = [\"zbar\"] in the same run: p50 \(format(zbarOnlyLatency.median * 1000, 3)) ms, " +
+      "p99 \(format(zbarOnlyLatency.p99 * 1000, 3)) ms (n = \(zbarOnlyLatency.count)); p50 ratio default / zbar alone " +
+      format(latency.median / zbarOnlyLatency.median, 3) + "; \(zbarOnlyPipelineResult.decisions) of \(pipelineOrder.presentations) presentations decided")
 print("verifications per second: " + throughput.map { "\($0.0) \(Int($0.1))" }.joined(separator: ", "))
 for sample in daemonMemory {
     print("healthgated after \(sample.frames) frames (\(format(sample.seconds, 0)) s): VmRSS \(format(Double(sample.memory.rssKB) / 1024, 1)) MB, " +
@@ -240,12 +353,31 @@ if !daemonMemory.isEmpty {
 }
 if !daemonNote.isEmpty { print("healthgated memory: not measured (\(daemonNote))") }
 
+var photoJSON: [String: Any] = ["skipped": "no shared/qr-photos beside the checkout"]
+if let photoFolder, let baseline = photoRows.first {
+    print("")
+    print("real photos (\(photoFolder)): found / \(photos.count), per sample folder; time per frame (decoders alone: one whole-frame " +
+          "attempt per photo, 3 passes; stage: every held frame, most of them reusing the result), ratio to raw zbar on the same photos")
+    photoJSON = ["folder": photoFolder, "photos": photos.count, "hold_frames": 20, "fps": 20,
+                 "rows": printPhotoTable(photoRows, photos: photos, baseline: baseline)]
+    let missed = photos.filter { photo in !photoRows.contains { $0.found.contains(photo.name) } }.map(\.name)
+    print("  read by none: " + (missed.isEmpty ? "-" : missed.joined(separator: " ")))
+    print("the same photos turned and scaled (not tuned on; times against raw zbar on the untransformed photos):")
+    photoJSON["untuned"] = printPhotoTable(untunedPhotoRows, photos: photos, baseline: baseline)
+} else {
+    print("")
+    print("real photos: skipped (no shared/qr-photos beside the checkout; pass --photos DIR)")
+}
+
 var json: [String: Any] = [
     "machine": ["cpu": cpu, "cores": ProcessInfo.processInfo.activeProcessorCount],
     "corpus": ["folder": out + "/corpus", "code_frames": codeFrameCount, "codes": payloads.count, "empty_frames": corpus.emptyFrames.count,
                "camera_order": ["frames": order.slots.count, "hold_frames": 8, "gap_frames": 30, "presentations": order.presentations]],
     "per_frame": rows.map(\.json),
+    "photos": photoJSON,
+    "default_decoders": BoardConfiguration.Scanner.defaultDecoders.map(\.rawValue),
     "frame_to_relay": latency.json,
+    "frame_to_relay_zbar_only": zbarOnlyLatency.json,
     "frame_to_relay_scan": scanAtRelay.json,
     "code_to_relay": decisionTime.json,
     "verifications_per_second": Dictionary(uniqueKeysWithValues: throughput.map { ($0.0, $0.1) }),

@@ -86,14 +86,38 @@ import Testing
     @Test func aHeldCodeThatFailedIsRetriedWithin200ms() throws {
         let clock = TestClock()
         let scanner = PlannedScanner(decoder: try ZbarScanner(), clock: { clock.now })
+        #expect(scanner.schedule.count == 2)  // zbar on the region, then on the whole frame
+        // Each round fails on the damaged frame, one per frame, although the frame looks unchanged…
         #expect(scan(scanner, Self.damagedCode).isEmpty)
+        clock.now = 0.033
+        #expect(scan(scanner, Self.damagedCode).isEmpty)
+        // …then the glare is gone but the frame still looks unchanged: the failure stands for now…
         clock.now = 0.100
-        // The glare is gone but the frame looks unchanged: the failure stands for now…
         #expect(scan(scanner, Self.code).isEmpty)
-        clock.now = 0.199
+        clock.now = 0.232
         #expect(scan(scanner, Self.code).isEmpty)
-        // …and no longer than 200 ms.
-        clock.now = 0.200
+        // …and no longer than 200 ms after the last attempt.
+        clock.now = 0.234
+        #expect(scan(scanner, Self.code) == [ScannedCode(payload: Self.payload)])
+    }
+
+    @Test func theDefaultScheduleTriesEveryRoundOnSuccessiveFramesThenWaitsForTheRetry() throws {
+        let clock = TestClock()
+        let scanner = try PlannedScanner(decoders: [.zbar, .zxing], clock: { clock.now })
+        #expect(scanner.schedule.count > 2)
+        for round in 0..<scanner.schedule.count {
+            clock.now = Double(round) / 30
+            #expect(scan(scanner, Self.damagedCode).isEmpty, "round \(round)")
+        }
+        // Every round has been tried: an unchanged frame is not decoded again before the retry interval
+        // (a readable frame that looks the same proves no decode ran)…
+        let lastAttempt = clock.now
+        clock.now = lastAttempt + 1.0 / 30
+        #expect(scan(scanner, Self.code).isEmpty)
+        clock.now = lastAttempt + 0.199
+        #expect(scan(scanner, Self.code).isEmpty)
+        // …and at the retry the schedule starts again with its first round, which reads it.
+        clock.now = lastAttempt + 0.201
         #expect(scan(scanner, Self.code) == [ScannedCode(payload: Self.payload)])
     }
 

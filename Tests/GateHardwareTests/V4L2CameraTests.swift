@@ -51,6 +51,14 @@ import Testing
         #expect(LumaLayout.choose(nativeFormats: formats) == expected)
     }
 
+    @Test func aForcedFormatIsTakenOnlyWhenTheDeviceProducesIt() {
+        let vivid = [fourCC("YUYV"), fourCC("GREY"), fourCC("RGB3")]
+        #expect(LumaLayout.choose(nativeFormats: vivid, preferred: .yuyv) == .yuyv)
+        #expect(LumaLayout.choose(nativeFormats: vivid, preferred: .grey) == .grey)
+        #expect(LumaLayout.choose(nativeFormats: [fourCC("MJPG"), fourCC("YUYV")], preferred: .grey) == nil)
+        #expect(LumaLayout.choose(nativeFormats: [fourCC("MJPG")], preferred: .yuyv) == nil)
+    }
+
     @Test(arguments: [("video0", "/dev/v4l/by-id/video0"), ("/dev/video2", "/dev/video2")])
     func deviceNamesResolveUnderByID(device: String, path: String) {
         #expect(CameraSettings(device: device).devicePath == path)

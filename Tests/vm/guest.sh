@@ -76,9 +76,10 @@ v4l2-ctl -d "$out" --set-fmt-video-out=width=640,height=480,pixelformat=GREY,fie
 v4l2-ctl -d "$cap" -c loop_video=1 -c osd_text_mode=2 || die "loop_video"
 echo "vivid: capture $cap, output $out"
 feeder_pid=""
+feed_format=grey   # the frame files fed: .grey now, .yuyv once the nodes are switched to YUYV (the last scenario)
 feed() {   # feed FRAME: loop one frame into vivid's output until stop_feeder
     stop_feeder
-    v4l2-ctl -d "$out" --stream-out-mmap=3 --stream-from="/mnt/frames/$1.grey" --stream-loop \
+    v4l2-ctl -d "$out" --stream-out-mmap=3 --stream-from="/mnt/frames/$1.$feed_format" --stream-loop \
         > "$logs/feeder-$1.log" 2>&1 &
     feeder_pid=$!
     sleep 1
@@ -400,4 +401,33 @@ if [ "$admitted" = 3 ] && [ "$refused" = 3 ] && [ "$(count '"red_code"')" -ge 1 
     pass entry-log "3 admitted, 3 refused (red_code, fever, sensor_fault), exit event logged"
 else
     fail entry-log "admitted $admitted, refused $refused; see logs/entries.json"
+fi
+
+# --- YUYV through the driver: the format a USB webcam delivers (packed Y0 U Y1 V; the daemon gathers the
+# luma). vivid also offers GREY, which the daemon prefers, so the config forces YUYV; both nodes switch
+# (vivid loops only between equal formats). A fresh entry log: green1 is not a replay there.
+stop_feeder
+if v4l2-ctl -d "$cap" --set-fmt-video=width=640,height=480,pixelformat=YUYV,field=none \
+    && v4l2-ctl -d "$out" --set-fmt-video-out=width=640,height=480,pixelformat=YUYV,field=none; then
+    feed_format=yuyv
+    write_config
+    sed -i -e 's|^\[board.camera\]$|[board.camera]\npixel_format = "YUYV"|' -e 's|entries.sqlite|entries-yuyv.sqlite|' \
+        "$gate/healthgate.toml"
+    rm -f "$gate/status.json"
+    feed blank
+    "$healthgated" --config "$gate/healthgate.toml" > "$logs/daemon-yuyv.log" 2>&1 &
+    daemon=$!
+    if wait_until 120 state_is ready; then
+        present green1
+        format=$(v4l2-ctl -d "$cap" --get-fmt-video | sed -n "s/.*Pixel Format *: *'\([A-Z0-9]*\)'.*/\1/p")
+        [[ "$decision" == *'"decision":"admitted"'* ]] && [ "$format" = YUYV ] \
+            && pass camera-yuyv "code read from YUYV frames through vivid and admitted" \
+            || fail camera-yuyv "capture format '$format', decision '$decision'; see logs/daemon-yuyv.log"
+    else
+        fail camera-yuyv "state '$(field state)' 120 s after starting in YUYV; see logs/daemon-yuyv.log"
+    fi
+    kill -TERM "$daemon" 2>/dev/null; wait "$daemon"
+    stop_feeder
+else
+    fail camera-yuyv "vivid refused YUYV 640x480 on its nodes"
 fi
