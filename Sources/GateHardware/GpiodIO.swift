@@ -193,8 +193,7 @@ public final class GpiodIO: GateIO {
             gpiod_line_close_chip(line)
             throw DeviceError(
                 device: .gpio, path: held.label, operation: "request \(role)", errno: code,
-                message: code == EBUSY ? "line is held by another program (see gpioinfo)" : String(cString: strerror(code)),
-                needsReopen: DeviceError.reopenErrnos.contains(code))
+                message: code == EBUSY ? "line is held by another program (see gpioinfo)" : String(cString: strerror(code)))
         }
         return held
     }

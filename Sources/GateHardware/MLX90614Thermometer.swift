@@ -134,7 +134,7 @@ public final class MLX90614Thermometer: Thermometer {
             throw DeviceError(.thermometer, path: path, error)
         }
         guard count == 3 else {
-            throw failure(operation(register), "short read: \(count) of 3 bytes", errno: EIO, needsReopen: true)
+            throw failure(operation(register), "short read: \(count) of 3 bytes", errno: EIO)
         }
         let expected = MLX90614.readWordPEC(address: settings.address, command: register, lsb: bytes.0, msb: bytes.1)
         guard bytes.2 == expected else {
@@ -151,10 +151,9 @@ public final class MLX90614Thermometer: Thermometer {
     }
 
     private func failure(
-        _ operation: String, _ message: String, errno: Int32? = nil, needsReopen: Bool = false
+        _ operation: String, _ message: String, errno: Int32? = nil
     ) -> DeviceError {
         DeviceError(
-            device: .thermometer, path: path, operation: operation, errno: errno, message: message,
-            needsReopen: needsReopen)
+            device: .thermometer, path: path, operation: operation, errno: errno, message: message)
     }
 }

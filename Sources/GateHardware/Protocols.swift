@@ -29,16 +29,13 @@ public struct DeviceError: Error, CustomStringConvertible, Sendable, Equatable {
     public var operation: String
     public var errno: Int32?
     public var message: String
-    /// True when the device is gone and must be reopened (ENODEV, EIO, timeouts, end of a simulated stream).
-    public var needsReopen: Bool
 
-    public init(device: Device, path: String, operation: String, errno: Int32? = nil, message: String, needsReopen: Bool = false) {
+    public init(device: Device, path: String, operation: String, errno: Int32? = nil, message: String) {
         self.device = device
         self.path = path
         self.operation = operation
         self.errno = errno
         self.message = message
-        self.needsReopen = needsReopen
     }
     public var description: String {
         "\(device.rawValue) \(path): \(operation) failed: \(message)" + (errno.map { " (errno \($0))" } ?? "")

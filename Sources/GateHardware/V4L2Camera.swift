@@ -99,7 +99,7 @@ func copyLuma(
 ///
 /// The luma plane of each frame is lent to the caller while its buffer is dequeued, then the buffer goes
 /// back to the driver. `open()` and `close()` may be called any number of times; the daemon reopens with
-/// back-off after a `DeviceError` with `needsReopen`.
+/// back-off after any `DeviceError` (`DeviceSupervisor`).
 public final class V4L2Camera: Camera {
     public let settings: CameraSettings
     public var path: String { settings.devicePath }
@@ -151,7 +151,7 @@ public final class V4L2Camera: Camera {
     }
 
     public func withNextFrame<R>(timeoutMilliseconds: Int, _ body: (LumaFrame) throws -> R) throws -> R? {
-        guard fd >= 0 else { throw failure("capture", "not open", needsReopen: true) }
+        guard fd >= 0 else { throw failure("capture", "not open") }
         var buffer = v4l2_buffer()
         buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
         buffer.memory = V4L2_MEMORY_MMAP.rawValue
@@ -306,7 +306,7 @@ public final class V4L2Camera: Camera {
         }
     }
 
-    private func failure(_ operation: String, _ message: String, needsReopen: Bool = false) -> DeviceError {
-        DeviceError(device: .camera, path: path, operation: operation, message: message, needsReopen: needsReopen)
+    private func failure(_ operation: String, _ message: String) -> DeviceError {
+        DeviceError(device: .camera, path: path, operation: operation, message: message)
     }
 }

@@ -143,7 +143,7 @@ public final class SimulatedCamera: Camera {
     public func open() throws(DeviceError) {
         guard clock.monotonic() >= goneUntil else {
             throw DeviceError(device: .camera, path: path, operation: "open", errno: ENOENT,
-                              message: "no such file or directory (simulated)", needsReopen: true)
+                              message: "no such file or directory (simulated)")
         }
         isOpen = true
         nextFrameAt = clock.monotonic()
@@ -151,7 +151,7 @@ public final class SimulatedCamera: Camera {
 
     public func withNextFrame<R>(timeoutMilliseconds: Int, _ body: (LumaFrame) throws -> R) throws -> R? {
         guard isOpen else {
-            throw DeviceError(device: .camera, path: path, operation: "capture", message: "not open", needsReopen: true)
+            throw DeviceError(device: .camera, path: path, operation: "capture", message: "not open")
         }
         let now = clock.monotonic()
         let wait = nextFrameAt - now
@@ -172,7 +172,7 @@ public final class SimulatedCamera: Camera {
             isOpen = false
             goneUntil = clock.monotonic() + Double(frames) * framePeriod
             throw DeviceError(device: .camera, path: path, operation: "VIDIOC_DQBUF", errno: ENODEV,
-                              message: "no such device (simulated)", needsReopen: true)
+                              message: "no such device (simulated)")
         case .image(let pixels):
             let size = board.frameSize
             return try pixels.withUnsafeBytes { buffer in
@@ -208,7 +208,7 @@ public final class SimulatedThermometer: Thermometer {
 
     private func nack(_ operation: String) -> DeviceError {
         DeviceError(device: .thermometer, path: path, operation: operation, errno: ENXIO,
-                    message: "no acknowledgement (simulated)", needsReopen: true)
+                    message: "no acknowledgement (simulated)")
     }
 
     public func close() {}
