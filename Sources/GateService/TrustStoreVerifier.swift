@@ -19,8 +19,10 @@ public final class TrustStoreVerifier: CodeVerifying {
 
     public func reloadTrustIfChanged(force: Bool) -> [String] {
         let store = verifier.trustStore
-        if force { return store.reload().map(\.description) }
-        return store.reloadIfChanged() ? store.problems.map(\.description) : []
+        guard force || store.reloadIfChanged() else { return [] }
+        if force { store.reload() }
+        // Notices are keys that loaded with something skipped: logged with the problems, so they are not hidden.
+        return store.problems.map(\.description) + store.notices.map { "note: \($0)" }
     }
 
     public func reconfigure(_ codes: GateConfiguration.Codes) {

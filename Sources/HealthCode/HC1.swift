@@ -50,7 +50,8 @@ public struct HC1Certificate: Sendable, Equatable {
         var entries: [(HC1CertificateType, CBORValue)] = []
         for type in HC1CertificateType.allCases {
             switch dgc[.text(type.rawValue)] {
-            case nil: continue
+            // `"t": null` (seen in Bulgarian certificates) means absent, as a missing key does.
+            case nil, .null?: continue
             case .array(let list)?:
                 entries += list.map { (type, $0) }
             default: throw .claims("\(type.rawValue) is not an array")

@@ -21,6 +21,8 @@ public struct TrustedKey: Sendable {
     public var notValidAfter: EpochSeconds?
     /// File it came from, for messages.
     public var file: String
+    /// What the loader could not interpret but did not need (a DSC read by the fallback parser); nil normally.
+    public var note: String? = nil
 }
 
 /// A file in the trust directory that could not be used; the other files still load.
@@ -106,6 +108,10 @@ public final class TrustStore: Sendable {
 
     public var keyCount: Int { state.withLock { $0.keys.count } }
     public var problems: [TrustStoreProblem] { state.withLock { $0.problems } }
+    /// Keys that loaded with something skipped (not refusals): shown by `gatectl code trust` and logged on reload.
+    public var notices: [TrustStoreProblem] {
+        state.withLock { $0.keys.compactMap { key in key.note.map { TrustStoreProblem(file: key.file, message: $0) } } }
+    }
     /// Earliest signer-certificate expiry, for the expiry metric; nil when no certificate has one.
     public var nearestExpiry: EpochSeconds? { state.withLock { $0.keys.compactMap(\.notValidAfter).min() } }
 
@@ -150,7 +156,13 @@ public final class TrustStore: Sendable {
 
     static func signer(der: [UInt8], file: String, index: Int) throws(LoadError) -> TrustedKey {
         let certificate: Certificate
-        do { certificate = try Certificate(derEncoded: der) } catch { throw LoadError(message: "certificate \(index + 1) does not parse") }
+        do {
+            certificate = try Certificate(derEncoded: der)
+        } catch {
+            // swift-certificates refuses some real DSCs (RSASSA-PSS parameters, unmodelled extensions):
+            // read the key, validity and key usage from the TBSCertificate instead, and say so.
+            return try fallbackSigner(der: der, file: file, index: index, reason: "\(error)")
+        }
         let key: VerificationKey
         if let p256 = P256.Signing.PublicKey(certificate.publicKey) {
             key = .p256(p256)
@@ -161,9 +173,35 @@ public final class TrustStore: Sendable {
         }
         let usages: ExtendedKeyUsage?
         do { usages = try certificate.extensions.extendedKeyUsage } catch { throw LoadError(message: "certificate \(index + 1) has a malformed extended key usage") }
-        let allowed = Set((usages.map(Array.init) ?? []).compactMap { HC1CertificateType.keyUsageOIDs[$0.description] })
-        return TrustedKey(keyID: keyID(of: der), key: key, scope: .hc1(allowed: allowed.isEmpty ? Set(HC1CertificateType.allCases) : allowed),
+        return TrustedKey(keyID: keyID(of: der), key: key, scope: .hc1(allowed: allowedTypes(usages.map { $0.map(\.description) })),
                           notValidAfter: certificate.notValidAfter.timeIntervalSince1970, file: file)
+    }
+
+    static func fallbackSigner(der: [UInt8], file: String, index: Int, reason: String) throws(LoadError) -> TrustedKey {
+        let fields: SignerCertificateFields
+        do throws(SignerCertificateFields.ParseError) { fields = try SignerCertificateFields(der: der) } catch {
+            throw LoadError(message: "certificate \(index + 1) does not parse (\(error.message))")
+        }
+        let key: VerificationKey
+        if let p256 = try? P256.Signing.PublicKey(derRepresentation: fields.publicKeyInfo) {
+            key = .p256(p256)
+        } else if let rsa = try? _RSA.Signing.PublicKey(derRepresentation: fields.publicKeyInfo) {
+            key = .rsa(rsa)
+        } else {
+            throw LoadError(message: "certificate \(index + 1) has neither a P-256 nor an RSA (2048 bits or more) key")
+        }
+        let brief = reason.split(separator: "\n").first.map { String($0.prefix(120)) } ?? ""
+        var signer = TrustedKey(keyID: keyID(of: der), key: key, scope: .hc1(allowed: allowedTypes(fields.extendedKeyUsage)),
+                                notValidAfter: fields.notValidAfter, file: file)
+        signer.note = "certificate \(index + 1) loaded from its TBSCertificate: key, validity and key usage only "
+            + "(own signature algorithm \(fields.signatureAlgorithm) and other extensions not interpreted; swift-certificates: \(brief))"
+        return signer
+    }
+
+    /// EKU OIDs → the DCC types the signer may sign; no DCC OID at all means every type (eu-dcc-hcert-spec §5.1.1).
+    static func allowedTypes(_ oids: [String]?) -> Set<HC1CertificateType> {
+        let allowed = Set((oids ?? []).compactMap { HC1CertificateType.keyUsageOIDs[$0] })
+        return allowed.isEmpty ? Set(HC1CertificateType.allCases) : allowed
     }
 
     /// First 8 bytes of SHA-256 over the DER (of the certificate for HC1, of the SubjectPublicKeyInfo for HG1).
