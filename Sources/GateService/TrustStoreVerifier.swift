@@ -9,6 +9,7 @@ public final class TrustStoreVerifier: CodeVerifying {
 
     public init(codes: GateConfiguration.Codes) {
         verifier = CodeVerifier(trustStore: TrustStore(directory: codes.trustDirectory),
+                                revocation: RevocationStore(directory: codes.trustDirectory),
                                 configuration: VerifierConfiguration(unsyncedClockPolicy: codes.unsyncedClock,
                                                                      maxHG1Lifetime: Double(codes.maxHG1LifetimeSeconds)))
     }
@@ -19,15 +20,17 @@ public final class TrustStoreVerifier: CodeVerifying {
 
     public func reloadTrustIfChanged(force: Bool) -> [String] {
         let store = verifier.trustStore
-        guard force || store.reloadIfChanged() else { return [] }
+        let revocationProblems = verifier.revocation.reloadIfChanged().map { "revocation list \($0)" }
+        guard force || store.reloadIfChanged() else { return revocationProblems }
         if force { store.reload() }
         // Notices are keys that loaded with something skipped: logged with the problems, so they are not hidden.
-        return store.problems.map(\.description) + store.notices.map { "note: \($0)" }
+        return revocationProblems + store.problems.map(\.description) + store.notices.map { "note: \($0)" }
     }
 
     public func reconfigure(_ codes: GateConfiguration.Codes) {
         if codes.trustDirectory != verifier.trustStore.directory {
-            verifier = CodeVerifier(trustStore: TrustStore(directory: codes.trustDirectory), configuration: verifier.configuration)
+            verifier = CodeVerifier(trustStore: TrustStore(directory: codes.trustDirectory),
+                                    revocation: RevocationStore(directory: codes.trustDirectory), configuration: verifier.configuration)
         }
         verifier.configuration.unsyncedClockPolicy = codes.unsyncedClock
         verifier.configuration.maxHG1Lifetime = Double(codes.maxHG1LifetimeSeconds)

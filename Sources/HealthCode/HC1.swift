@@ -35,6 +35,9 @@ public struct HC1Certificate: Sendable, Equatable {
     public var maskedName: String
     public var nucleicAcidTest: NucleicAcidTest?
     public var vaccination: Vaccination?
+    /// The entry's UCI (`ci`) and issuing country (`co`), for the revocation lookup only: never logged.
+    public var uci: String?
+    public var country: String?
 
     public init(_ claims: CWTClaims) throws(HealthCodeParseError) {
         guard let hcert = claims.map[intKey: Self.hcertClaimKey], let dgc = hcert[intKey: 1], case .map = dgc else {
@@ -71,6 +74,8 @@ public struct HC1Certificate: Sendable, Equatable {
         self.maskedName = (familyName ?? givenName ?? "").first.map { "\($0)*" } ?? "*"
         self.nucleicAcidTest = nil
         self.vaccination = nil
+        self.uci = entry[.text("ci")].flatMap(Self.text)
+        self.country = entry[.text("co")].flatMap(Self.text)
         switch type {
         case .test:
             // Only a NAAT with a readable sample time and result becomes a nucleic-acid test; anything
