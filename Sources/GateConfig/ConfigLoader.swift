@@ -108,11 +108,16 @@ public enum ConfigLoader {
         // Anti-passback and presentation filtering are the controller's decisions; the keys stay in [codes].
         controller.replayWindowSeconds = r.int("codes.replay_window_s", default: 600, range: 0...86_400)
         controller.presentationAbsenceMilliseconds = r.int("codes.presentation_absence_ms", default: 1500, range: 100...60_000)
-        let codes = GateConfiguration.Codes(
+        var codes = GateConfiguration.Codes(
             trustDirectory: r.string("codes.trust_dir", default: "/etc/healthgate/trust"),
             unsyncedClock: r.oneOf("codes.unsynced_clock", default: UnsyncedClockPolicy.refuse),
             assumeClockSynchronised: r.bool("codes.assume_clock_synchronised", default: false),
             maxHG1LifetimeSeconds: r.int("codes.max_hg1_lifetime_s", default: 900, range: 60...86_400))
+        codes.countyKey = r.string("codes.county_key", default: codes.countyKey)
+        codes.bundleSpool = r.string("codes.bundle_spool", default: codes.bundleSpool)
+        codes.bundleDirectory = r.string("codes.bundle_dir", default: codes.bundleDirectory)
+        codes.maxBundleAgeHours = r.int("codes.max_bundle_age_h", default: 24, range: 1...8_760)
+        codes.staleBundle = r.oneOf("codes.stale_bundle", default: GateConfiguration.StaleBundlePolicy.refuse)
 
         let log = GateConfiguration.Log(
             database: r.string("log.database", default: "/var/lib/healthgate/entries.sqlite"),

@@ -18,6 +18,22 @@ public struct GateConfiguration: Sendable, Equatable {
         public var assumeClockSynchronised: Bool
         /// Longest HG1 lifetime (exp − iat) accepted: screen codes are short-lived so screenshots go stale.
         public var maxHG1LifetimeSeconds: Int
+        /// County bundles (docs/codes.md, "Bundles"): the pinned county key (PEM); bundles are off when the file is absent.
+        public var countyKey: String = "/etc/healthgate/county.pem"
+        /// Where new bundles are dropped; refused ones move to `rejected/` inside it.
+        public var bundleSpool: String = "/var/lib/healthgate/spool"
+        /// Where the applied bundle is kept (`current.hgb`), re-applied at start.
+        public var bundleDirectory: String = "/var/lib/healthgate/bundle"
+        public var maxBundleAgeHours: Int = 24
+        public var staleBundle: StaleBundlePolicy = .refuse
+    }
+
+    /// What a gate does once its bundle is older than `max_bundle_age_h` (or none was ever applied).
+    public enum StaleBundlePolicy: String, Sendable, CaseIterable {
+        /// Refuse codes that pass every rule with `stale_bundle`; the gate shows `fault` (source `trust`).
+        case refuse
+        /// Keep admitting on the old keys and lists; warn in the journal and the status.
+        case warn
     }
 
     public struct Occupancy: Sendable, Equatable {

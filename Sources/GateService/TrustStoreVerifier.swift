@@ -29,11 +29,21 @@ public final class TrustStoreVerifier: CodeVerifying {
 
     public func reconfigure(_ codes: GateConfiguration.Codes) {
         if codes.trustDirectory != verifier.trustStore.directory {
+            let previous = verifier
             verifier = CodeVerifier(trustStore: TrustStore(directory: codes.trustDirectory),
                                     revocation: RevocationStore(directory: codes.trustDirectory), configuration: verifier.configuration)
+            // The applied bundle is not the directory's: it stays.
+            verifier.trustStore.setBundleKeys(previous.trustStore.bundleKeys)
+            verifier.revocation.setBundleLists(previous.revocation.bundleLists)
         }
         verifier.configuration.unsyncedClockPolicy = codes.unsyncedClock
         verifier.configuration.maxHG1Lifetime = Double(codes.maxHG1LifetimeSeconds)
+    }
+
+    /// Lists first, then keys: the loop is single-threaded, so no code is verified between the two.
+    public func install(bundle: VerifiedBundle) {
+        verifier.revocation.setBundleLists(bundle.lists)
+        verifier.trustStore.setBundleKeys(bundle.keys)
     }
 
     public var trustKeyCount: Int { verifier.trustStore.keyCount }

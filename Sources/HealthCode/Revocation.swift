@@ -43,6 +43,7 @@ public enum RevocationKind: UInt8, Sendable, CaseIterable, CustomStringConvertib
 public struct RevocationFormatError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
 }
 
 /// One revocation file: sections of sorted 16-byte hashes, each for one kind and one kid (or every kid).
@@ -198,6 +199,8 @@ public final class RevocationStore: Sendable {
     public func setBundleLists(_ lists: [RevocationList]) {
         state.withLock { $0.bundle = lists }
     }
+
+    public var bundleLists: [RevocationList] { state.withLock { $0.bundle } }
 
     public func isRevoked(_ query: RevocationQuery) -> RevocationKind? {
         state.withLock { state in

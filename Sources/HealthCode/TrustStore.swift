@@ -54,6 +54,8 @@ public final class TrustStore: Sendable {
 
     struct State {
         var keys: [TrustedKey] = []
+        /// The applied bundle's keys: replaced whole by `setBundleKeys`, kept across directory reloads.
+        var bundleKeys: [TrustedKey] = []
         var stamps: [FileStamp]? = nil
         var problems: [TrustStoreProblem] = []
     }
@@ -89,7 +91,7 @@ public final class TrustStore: Sendable {
         }
         // A directory that cannot be listed has no stamps: `reloadIfChanged` then tries again every call.
         let loadedStamps = try? stamps.get()
-        state.withLock { $0 = State(keys: keys, stamps: loadedStamps, problems: problems) }
+        state.withLock { $0 = State(keys: keys, bundleKeys: $0.bundleKeys, stamps: loadedStamps, problems: problems) }
         return problems
     }
 
@@ -103,17 +105,23 @@ public final class TrustStore: Sendable {
     }
 
     public func keys(for keyID: [UInt8]) -> [TrustedKey] {
-        state.withLock { $0.keys.filter { $0.keyID == keyID } }
+        state.withLock { $0.keys.filter { $0.keyID == keyID } + $0.bundleKeys.filter { $0.keyID == keyID } }
     }
 
-    public var keyCount: Int { state.withLock { $0.keys.count } }
+    /// The keys of a newly applied bundle replace the previous bundle's, all at once.
+    public func setBundleKeys(_ keys: [TrustedKey]) {
+        state.withLock { $0.bundleKeys = keys }
+    }
+
+    public var keyCount: Int { state.withLock { $0.keys.count + $0.bundleKeys.count } }
+    public var bundleKeys: [TrustedKey] { state.withLock { $0.bundleKeys } }
     public var problems: [TrustStoreProblem] { state.withLock { $0.problems } }
     /// Keys that loaded with something skipped (not refusals): shown by `gatectl code trust` and logged on reload.
     public var notices: [TrustStoreProblem] {
         state.withLock { $0.keys.compactMap { key in key.note.map { TrustStoreProblem(file: key.file, message: $0) } } }
     }
     /// Earliest signer-certificate expiry, for the expiry metric; nil when no certificate has one.
-    public var nearestExpiry: EpochSeconds? { state.withLock { $0.keys.compactMap(\.notValidAfter).min() } }
+    public var nearestExpiry: EpochSeconds? { state.withLock { ($0.keys + $0.bundleKeys).compactMap(\.notValidAfter).min() } }
 
     private func currentStamps() -> Result<[FileStamp], TrustStoreProblem> {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
@@ -152,6 +160,22 @@ public final class TrustStore: Sendable {
             keys.append(try signer(der: block.der, file: file, index: index))
         }
         return keys
+    }
+
+    /// A DSC as the bundle carries it (DER), through the same loader as the directory's files.
+    public static func signerKey(der: [UInt8], source: String, index: Int) throws(TrustStoreProblem) -> TrustedKey {
+        do throws(LoadError) { return try signer(der: der, file: source, index: index) } catch {
+            throw TrustStoreProblem(file: source, message: error.message)
+        }
+    }
+
+    /// An HG1 issuer key as the bundle carries it: region and SubjectPublicKeyInfo DER.
+    public static func hg1Key(region: String, spki: [UInt8], source: String) throws(TrustStoreProblem) -> TrustedKey {
+        guard HG1Claims.isRegionCode(region) else { throw TrustStoreProblem(file: source, message: "HG1 key region \(region) is not a 6-digit code") }
+        guard let key = try? P256.Signing.PublicKey(derRepresentation: spki) else {
+            throw TrustStoreProblem(file: source, message: "HG1 key for \(region) is not a P-256 public key")
+        }
+        return TrustedKey(keyID: keyID(of: spki), key: .p256(key), scope: .hg1(region: region), notValidAfter: nil, file: source)
     }
 
     static func signer(der: [UInt8], file: String, index: Int) throws(LoadError) -> TrustedKey {
