@@ -79,6 +79,7 @@ import Testing
             healthgate_device_fault{device="log"} 0
             healthgate_device_fault{device="scanner"} 0
             healthgate_device_fault{device="thermometer"} 1
+            healthgate_device_fault{device="trust"} 0
             # HELP healthgate_device_faults_total Times the device went into fault.
             # TYPE healthgate_device_faults_total counter
             healthgate_device_faults_total{device="camera"} 2
@@ -87,6 +88,7 @@ import Testing
             healthgate_device_faults_total{device="log"} 0
             healthgate_device_faults_total{device="scanner"} 1
             healthgate_device_faults_total{device="thermometer"} 1
+            healthgate_device_faults_total{device="trust"} 0
             # HELP healthgate_frames_total Camera frames run through the QR scanner.
             # TYPE healthgate_frames_total counter
             healthgate_frames_total 4
