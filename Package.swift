@@ -103,6 +103,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // The county's side of bundles (make, sign, revocation lists, a test key pair): never on a gate, not in the .deb.
+        .executableTarget(
+            name: "countyctl",
+            dependencies: [
+                "GateCore", "HealthCode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+
         .testTarget(name: "GateCoreTests", dependencies: ["GateCore"]),
         .testTarget(
             name: "HealthCodeTests", dependencies: ["HealthCode", "GateTooling", "GateHardware"],

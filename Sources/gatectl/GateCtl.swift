@@ -8,5 +8,5 @@ struct GateCtl: ParsableCommand {
         abstract: "Inspect and operate a healthgate entrance gate.",
         subcommands: [LogCommand.self, TailCommand.self, StatsCommand.self, ExportCommand.self, TraceCommand.self,
                       ReportCommand.self, VerifyCommand.self, StatusCommand.self, OpenCommand.self, CodeCommand.self,
-                      SelftestCommand.self])
+                      SelftestCommand.self, BundleCommand.self])
 }
