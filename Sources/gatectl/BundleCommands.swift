@@ -24,7 +24,10 @@ struct BundleCommand: ParsableCommand {
 
         var codes: GateConfiguration.Codes? {
             guard FileManager.default.fileExists(atPath: config) else { return nil }
-            return try? ConfigLoader.load(path: config).codes
+            do { return try ConfigLoader.load(path: config).codes } catch {
+                FileHandle.standardError.write(Data("gatectl: ignoring \(config): \(error)\n".utf8))
+                return nil
+            }
         }
 
         func read() throws -> [UInt8] {
