@@ -40,6 +40,8 @@ final class BundleSpool {
             logger.error("county key unreadable: bundles are refused until it is fixed", metadata: ["file": "\(codes.countyKey)", "error": "\(error)"])
             return []
         }
+        // The spool is the drop point for any transport: make it exist once bundles are on.
+        try? FileManager.default.createDirectory(atPath: codes.bundleSpool, withIntermediateDirectories: true)
         let kept = codes.bundleDirectory + "/" + Self.currentName
         guard current == nil, let countyKey, let bytes = FileManager.default.contents(atPath: kept) else { return [] }
         do {

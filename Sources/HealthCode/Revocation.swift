@@ -143,6 +143,25 @@ public struct RevocationList: Sendable {
         }
     }
 
+    /// Reads a list file into one buffer of its size (no intermediate copy: a million-entry list is 16 MB).
+    public static func read(path: String, maxBytes: Int = 256 << 20) throws(RevocationFormatError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw RevocationFormatError(message: "cannot open (\(String(cString: strerror(errno))))") }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw RevocationFormatError(message: "cannot stat") }
+        let size = Int(info.st_size)
+        guard size <= maxBytes else { throw RevocationFormatError(message: "larger than \(maxBytes) bytes") }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        while done < size {
+            let result = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + done, size - done) }
+            guard result > 0 else { throw RevocationFormatError(message: result == 0 ? "file shrank while read" : "read failed") }
+            done += result
+        }
+        return bytes
+    }
+
     /// Builds the file: entries are sorted and de-duplicated here, so callers may pass them in any order.
     public static func encode(_ sections: [(kind: RevocationKind, kid: [UInt8], hashes: [[UInt8]])]) -> [UInt8] {
         var out = magic + [formatVersion, 0, 0, 0]
@@ -232,9 +251,7 @@ public final class RevocationStore: Sendable {
         for name in stamps.keys.sorted() {
             if let stamp = old[name], stamp == stamps[name]!, let list = previous[name] { files[name] = list; continue }
             do throws(RevocationFormatError) {
-                guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { throw .init(message: "unreadable file") }
-                guard data.count <= Self.maxFileBytes else { throw .init(message: "larger than \(Self.maxFileBytes) bytes") }
-                files[name] = try RevocationList(bytes: Array(data))
+                files[name] = try RevocationList(bytes: RevocationList.read(path: directory + "/" + name, maxBytes: Self.maxFileBytes))
             } catch {
                 if let kept = previous[name] { files[name] = kept }
                 problems.append("\(name): \(error.message)" + (previous[name] != nil ? " (its previous content stays in force)" : ""))

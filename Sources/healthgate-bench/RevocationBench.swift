@@ -26,8 +26,7 @@ func measureRevocation(out: String, work: String, entries: Int = 1_000_000) thro
 
     let before = ResidentMemory(pid: getpid())?.rssKB ?? 0
     let readStart = monotonic()
-    let data = try Data(contentsOf: URL(fileURLWithPath: path))
-    let bytes = Array(data)
+    let bytes = try RevocationList.read(path: path)
     let readSeconds = monotonic() - readStart
     let parseStart = monotonic()
     let list = try RevocationList(bytes: bytes)
