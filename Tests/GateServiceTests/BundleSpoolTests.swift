@@ -106,4 +106,28 @@ import Testing
             #expect(refusedForStaleness == (policy == .refuse), "\(policy)")
         }
     }
+
+    /// The daemon's verifier: a bundle's keys and lists take effect, and survive a trust-directory change.
+    @Test func theDaemonsVerifierUsesTheInstalledBundle() throws {
+        let harness = try harness()
+        let directory = harness.folder.path + "/trust"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var codes = harness.configuration.codes
+        codes.trustDirectory = directory
+        let verifier = TrustStoreVerifier(codes: codes)
+        let issuer = try HG1IssuerKey(region: "110105")
+        let now = harness.clock.read().now
+        let claims = HG1Claims(issuer: "110105", issuedAt: Int64(now) - 30, expiresAt: Int64(now) + 270, colour: .green,
+                               subjectID: [UInt8](repeating: 9, count: 16), maskedName: "张*", maskedIDNumber: nil,
+                               nucleicAcidTest: nil, vaccination: nil, arrivedFromOutsideProvince: false)
+        let payload = Array(try issuer.sign(claims).utf8)
+        #expect(verifier.verify(payload: payload, clock: harness.clock.read()).reasons == [.unknownIssuer])
+        var bundle = bundle(2, createdAt: now)
+        bundle.hg1Keys = [.init(region: "110105", publicKeyInfo: Array(issuer.privateKey.publicKey.derRepresentation))]
+        verifier.install(bundle: try VerifiedBundle(bytes: try bundle.signed(with: county), countyKey: county.publicKey))
+        #expect(verifier.verify(payload: payload, clock: harness.clock.read()).reasons == [])
+        codes.trustDirectory = harness.folder.path + "/other-trust"
+        verifier.reconfigure(codes)
+        #expect(verifier.verify(payload: payload, clock: harness.clock.read()).reasons == [], "the bundle is not the directory's")
+    }
 }

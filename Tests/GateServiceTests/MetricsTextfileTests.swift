@@ -146,6 +146,19 @@ import Testing
         #expect(Self.busyGate().prometheusText() == expected)
     }
 
+    @Test func theCountyBundleIsShownWhenBundlesAreOn() {
+        var metrics = GateMetrics(gateID: "g", version: "v", startedAt: 0)
+        #expect(!metrics.prometheusText().contains("healthgate_bundle"), "bundles off: no bundle families")
+        metrics.bundle = GateStatus.BundleStatus(version: nil, createdAt: nil, digest: nil, stale: true, policy: "refuse")
+        #expect(metrics.prometheusText().contains("healthgate_bundle_stale 1\n"))
+        #expect(!metrics.prometheusText().contains("healthgate_bundle_version"))
+        metrics.bundle = GateStatus.BundleStatus(version: 12, createdAt: 1_790_000_000, digest: "ab", stale: false, policy: "warn")
+        let text = metrics.prometheusText()
+        #expect(text.contains("healthgate_bundle_stale 0\n"))
+        #expect(text.contains("healthgate_bundle_version 12\n"))
+        #expect(text.contains("healthgate_bundle_created_timestamp_seconds 1790000000.0\n"))
+    }
+
     @Test func gaugesWithoutAValueAreLeftOut() {
         let text = GateMetrics(gateID: "g", version: "v", startedAt: 0).prometheusText()
         for absent in ["healthgate_temperature_celsius", "healthgate_occupancy_limit", "healthgate_trust_key_next_expiry"] {
