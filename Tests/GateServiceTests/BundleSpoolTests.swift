@@ -130,4 +130,30 @@ import Testing
         verifier.reconfigure(codes)
         #expect(verifier.verify(payload: payload, clock: harness.clock.read()).reasons == [], "the bundle is not the directory's")
     }
+
+    /// Revocation lists in the trust directory reach the daemon's verifier on its reload pass.
+    @Test func theDaemonsVerifierReadsRevocationListsFromTheTrustDirectory() throws {
+        let harness = try harness()
+        let directory = harness.folder.path + "/trust"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let issuer = try HG1IssuerKey(region: "110105")
+        try issuer.trustEntry.write(toFile: directory + "/" + issuer.trustEntryFileName, atomically: true, encoding: .utf8)
+        var codes = harness.configuration.codes
+        codes.trustDirectory = directory
+        let verifier = TrustStoreVerifier(codes: codes)
+        let now = harness.clock.read().now
+        let claims = HG1Claims(issuer: "110105", issuedAt: Int64(now) - 30, expiresAt: Int64(now) + 270, colour: .green,
+                               subjectID: [UInt8](repeating: 3, count: 16), maskedName: "张*", maskedIDNumber: nil,
+                               nucleicAcidTest: nil, vaccination: nil, arrivedFromOutsideProvince: false)
+        let payload = Array(try issuer.sign(claims).utf8)
+        #expect(verifier.verify(payload: payload, clock: harness.clock.read()).reasons == [])
+        let list = RevocationList.encode([(.hg1Subject, [], [RevocationKind.hash([UInt8](repeating: 3, count: 16))])])
+        try Data(list).write(to: URL(fileURLWithPath: directory + "/red.hgrv"))
+        _ = verifier.reloadTrustIfChanged(force: false)
+        #expect(verifier.verify(payload: payload, clock: harness.clock.read()).reasons == [.revoked])
+        try Data("broken".utf8).write(to: URL(fileURLWithPath: directory + "/red.hgrv"))
+        let problems = verifier.reloadTrustIfChanged(force: false)
+        #expect(problems.contains { $0.contains("red.hgrv") && $0.contains("previous content stays in force") }, "\(problems)")
+        #expect(verifier.verify(payload: payload, clock: harness.clock.read()).reasons == [.revoked])
+    }
 }
