@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        // Already resolved through swift-certificates; named here for the DSC fallback parser (TrustStore).
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
@@ -46,6 +48,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]),
         .target(
             name: "GateHardware",
@@ -118,6 +121,15 @@ let package = Package(
             dependencies: [
                 "GateCore", "HealthCode", "GateHardware", "GateTooling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // The county's side of bundles (make, sign, revocation lists, a test key pair): never on a gate, not in the .deb.
+        .executableTarget(
+            name: "countyctl",
+            dependencies: [
+                "GateCore", "HealthCode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
 
         .testTarget(name: "GateCoreTests", dependencies: ["GateCore"]),

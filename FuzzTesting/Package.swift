@@ -15,6 +15,8 @@ let package = Package(
         .executableTarget(name: "FuzzCBOR", dependencies: [.product(name: "HealthCode", package: "healthgate")]),
         .executableTarget(name: "FuzzCOSE", dependencies: [.product(name: "HealthCode", package: "healthgate")]),
         .executableTarget(name: "FuzzClaims", dependencies: [.product(name: "HealthCode", package: "healthgate")]),
+        .executableTarget(name: "FuzzRevocation", dependencies: [.product(name: "HealthCode", package: "healthgate")]),
+        .executableTarget(name: "FuzzBundle", dependencies: [.product(name: "HealthCode", package: "healthgate")]),
         .executableTarget(
             name: "FuzzVerify",
             dependencies: [

@@ -4,7 +4,7 @@
 set -euo pipefail
 SECONDS_PER_TARGET="${1:-60}"
 cd "$(dirname "$0")"
-TARGETS=(FuzzBase45 FuzzZlib FuzzCBOR FuzzCOSE FuzzClaims FuzzVerify)
+TARGETS=(FuzzBase45 FuzzZlib FuzzCBOR FuzzCOSE FuzzClaims FuzzVerify FuzzRevocation FuzzBundle)
 
 # -parse-as-library: main.swift holds only the @_cdecl entry point; libFuzzer provides main().
 swift build -c debug --sanitize=fuzzer --sanitize=address -Xswiftc -parse-as-library

@@ -110,7 +110,7 @@ public enum ConfigLoader {
         let database = r.string("log.database", default: "/var/lib/healthgate/entries.sqlite")
         // Beside the database by default, so a demo or test log in a temporary directory keeps its own anchors.
         let logDirectory = database.contains("/") ? String(database[..<database.lastIndex(of: "/")!]) : "."
-        let codes = GateConfiguration.Codes(
+        var codes = GateConfiguration.Codes(
             trustDirectory: r.string("codes.trust_dir", default: "/etc/healthgate/trust"),
             unsyncedClock: r.oneOf("codes.unsynced_clock", default: UnsyncedClockPolicy.refuse),
             assumeClockSynchronised: r.bool("codes.assume_clock_synchronised", default: false),
@@ -119,6 +119,11 @@ public enum ConfigLoader {
         if r.optionalString("codes.subject_key")?.isEmpty == true {
             r.fail("codes.subject_key", "must be a path: an unkeyed pseudonym of a name and birth date can be reversed")
         }
+        codes.countyKey = r.string("codes.county_key", default: codes.countyKey)
+        codes.bundleSpool = r.string("codes.bundle_spool", default: codes.bundleSpool)
+        codes.bundleDirectory = r.string("codes.bundle_dir", default: codes.bundleDirectory)
+        codes.maxBundleAgeHours = r.int("codes.max_bundle_age_h", default: 24, range: 1...8_760)
+        codes.staleBundle = r.oneOf("codes.stale_bundle", default: GateConfiguration.StaleBundlePolicy.refuse)
 
         let log = GateConfiguration.Log(
             database: database,

@@ -21,6 +21,22 @@ public struct GateConfiguration: Sendable, Equatable {
         /// HMAC key of HC1 subject pseudonyms (64 hex digits), created 0600 on first start when missing; every gate
         /// of a deployment needs the same one for traces across venues. Default beside the database.
         public var subjectKey: String
+        /// County bundles (docs/codes.md, "Bundles"): the pinned county key (PEM); bundles are off when the file is absent.
+        public var countyKey: String = "/etc/healthgate/county.pem"
+        /// Where new bundles are dropped; refused ones move to `rejected/` inside it.
+        public var bundleSpool: String = "/var/lib/healthgate/spool"
+        /// Where the applied bundle is kept (`current.hgb`), re-applied at start.
+        public var bundleDirectory: String = "/var/lib/healthgate/bundle"
+        public var maxBundleAgeHours: Int = 24
+        public var staleBundle: StaleBundlePolicy = .refuse
+    }
+
+    /// What a gate does once its bundle is older than `max_bundle_age_h` (or none was ever applied).
+    public enum StaleBundlePolicy: String, Sendable, CaseIterable {
+        /// Refuse codes that pass every rule with `stale_bundle`; the gate shows `fault` (source `trust`).
+        case refuse
+        /// Keep admitting on the old keys and lists; warn in the journal and the status.
+        case warn
     }
 
     public struct Occupancy: Sendable, Equatable {

@@ -57,6 +57,8 @@ public enum GateCommand: Sendable, Equatable {
 /// Devices whose failure puts the gate in `fault`.
 public enum FaultSource: String, Sendable, CaseIterable, Codable, Comparable {
     case camera, thermometer, gpio, clock, log
+    /// The county's signed bundle is stale (or none was ever applied) under the `refuse` policy.
+    case trust
     public static func < (a: FaultSource, b: FaultSource) -> Bool { a.rawValue < b.rawValue }
 }
 
@@ -84,6 +86,11 @@ public enum GateEvent: Sendable, Equatable {
     case logFailed(EntryRecord, String)
     /// The daemon applied a new configuration (after `update(settings:)`), logged as an event row.
     case configurationReloaded
+    /// The daemon applied a signed county bundle (docs/codes.md, "Bundles"): logged as a `bundle_applied` row,
+    /// and its venue-rule overrides replace the previous bundle's on top of the configured rules.
+    case bundleApplied(version: Int, digest: String, overrides: RuleOverrides)
+    /// A bundle in the spool was refused (bad signature, not newer, malformed): logged as `bundle_refused`.
+    case bundleRefused(String)
     /// The daily occupancy reset time passed.
     case occupancyReset
     /// Time passed; the controller releases holds and runs re-measurements.

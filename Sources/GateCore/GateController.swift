@@ -75,11 +75,15 @@ public struct GateController: Sendable {
     private var admissionAwaitingLog: (row: EntryRecord, actuation: [GateCommand])?
     private var replayGuard: ReplayGuard
     private var presentations: PresentationFilter
+    /// The rules as configured; `settings.rules` is these with the applied bundle's overrides on top.
+    private var configuredRules: VenueRules
+    public private(set) var ruleOverrides = RuleOverrides()
 
     /// `recentAdmissions` (from the entry log) keeps anti-passback across a restart.
     public init(settings: ControllerSettings, occupancy: Int = 0,
                 recentAdmissions: [(fingerprint: String, time: EpochSeconds)] = []) {
         self.settings = settings
+        self.configuredRules = settings.rules
         self.occupancy = max(0, occupancy)
         replayGuard = ReplayGuard(windowSeconds: Double(settings.replayWindowSeconds))
         presentations = PresentationFilter(absenceSeconds: Double(settings.presentationAbsenceMilliseconds) / 1000)
@@ -93,6 +97,8 @@ public struct GateController: Sendable {
     /// Applies new rules (config reload). The attempt in progress keeps its evaluation.
     public mutating func update(settings: ControllerSettings) {
         self.settings = settings
+        configuredRules = settings.rules
+        self.settings.rules = ruleOverrides.applied(to: configuredRules)
         replayGuard.windowSeconds = Double(settings.replayWindowSeconds)
         presentations.absenceSeconds = Double(settings.presentationAbsenceMilliseconds) / 1000
     }
@@ -119,6 +125,12 @@ public struct GateController: Sendable {
                 // An admission is a relay that opens: with the outputs failing it would be a row and no gate.
                 var attempt = PendingAttempt(verdict: verdict, rules: rules)
                 attempt.rules.append(RuleResult("outputs", .fail, .gpioFault))
+                return decide(attempt, admitted: false, clock: clock, detail: fault)
+            }
+            if let fault = faults[.trust] {
+                // A stale county bundle under the `refuse` policy: the keys and lists may no longer be the county's.
+                var attempt = PendingAttempt(verdict: verdict, rules: rules)
+                attempt.rules.append(RuleResult("trust", .fail, .staleBundle))
                 return decide(attempt, admitted: false, clock: clock, detail: fault)
             }
             if let fault = faults[.thermometer] {
@@ -149,6 +161,14 @@ public struct GateController: Sendable {
 
         case .configurationReloaded:
             return [.log(eventRecord("config_reload", clock: clock))]
+
+        case .bundleApplied(let version, let digest, let overrides):
+            ruleOverrides = overrides
+            settings.rules = overrides.applied(to: configuredRules)
+            return [.log(eventRecord("bundle_applied", clock: clock, detail: "version \(version) sha256 \(digest)"))]
+
+        case .bundleRefused(let reason):
+            return [.log(eventRecord("bundle_refused", clock: clock, detail: reason))]
 
         case .fireAlarm(let active):
             guard active != fireAlarm else { return [] }

@@ -53,6 +53,25 @@ public struct GateStatus: Sendable, Equatable, Codable {
     /// Keys and certificates in the trust store, and the earliest expiry among them.
     public var trustKeys: Int
     public var nearestKeyExpiry: EpochSeconds?
+    /// The applied county bundle and its freshness; nil when the gate pins no county key (bundles off).
+    public var bundle: BundleStatus?
+
+    public struct BundleStatus: Sendable, Equatable, Codable {
+        /// nil: none applied yet.
+        public var version: Int?
+        public var createdAt: EpochSeconds?
+        public var digest: String?
+        /// Older than `codes.max_bundle_age_h` (or none applied); `policy` says what the gate does about it.
+        public var stale: Bool
+        public var policy: String
+        public init(version: Int?, createdAt: EpochSeconds?, digest: String?, stale: Bool, policy: String) {
+            self.version = version
+            self.createdAt = createdAt
+            self.digest = digest
+            self.stale = stale
+            self.policy = policy
+        }
+    }
 
     public init(gateID: String, pid: Int32, state: GateState, occupancy: Int, occupancyLimit: Int?, faults: [Fault],
                 clockSynchronised: Bool, fireAlarm: Bool, lastDecision: LastDecision?, startedAt: EpochSeconds,

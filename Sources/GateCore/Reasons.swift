@@ -30,6 +30,10 @@ public enum Reason: String, Sendable, Codable, CaseIterable, Hashable {
     case capacityFull = "capacity_full"
     /// The gate's outputs (relay, lamps) cannot be driven: nobody is admitted through a relay that may not move.
     case gpioFault = "gpio_fault"
+    /// The code is authentic but a revocation list names it (its signature, UCI, fingerprint or subject; docs/codes.md).
+    case revoked
+    /// The signed bundle the gate holds is older than `codes.max_bundle_age_h` and `codes.stale_bundle` is `refuse`.
+    case staleBundle = "stale_bundle"
 }
 
 /// Colour of a health code as the issuing platform assigned it.

@@ -54,6 +54,32 @@ public struct VenueRules: Sendable, Equatable {
     }
 }
 
+/// Venue-rule changes a signed county bundle carries (docs/codes.md, "Bundles"): each set field replaces the
+/// configured value; nil keeps it. The bundle's risk-region list maps onto `nucleicAcidScope = outside_province`
+/// (the HG1 issuer sets the arrival flag from that list) and its test window onto `nucleicAcidMaxAgeHours`.
+public struct RuleOverrides: Sendable, Equatable {
+    public var nucleicAcidScope: VenueRules.NucleicAcidScope?
+    public var nucleicAcidMaxAgeHours: Int?
+    public var vaccination: VenueRules.VaccinationRule?
+
+    public init(nucleicAcidScope: VenueRules.NucleicAcidScope? = nil, nucleicAcidMaxAgeHours: Int? = nil,
+                vaccination: VenueRules.VaccinationRule? = nil) {
+        self.nucleicAcidScope = nucleicAcidScope
+        self.nucleicAcidMaxAgeHours = nucleicAcidMaxAgeHours
+        self.vaccination = vaccination
+    }
+
+    public var isEmpty: Bool { self == RuleOverrides() }
+
+    public func applied(to rules: VenueRules) -> VenueRules {
+        var rules = rules
+        if let nucleicAcidScope { rules.nucleicAcidScope = nucleicAcidScope }
+        if let nucleicAcidMaxAgeHours { rules.nucleicAcidMaxAgeHours = nucleicAcidMaxAgeHours }
+        if let vaccination { rules.vaccination = vaccination }
+        return rules
+    }
+}
+
 /// Venue kinds the orders name, each with its default rules. The defaults follow the orders: every
 /// venue scans and measures; crowded or vulnerable places add the 48-hour test and 双码联查.
 public enum VenueProfile: String, Sendable, CaseIterable {

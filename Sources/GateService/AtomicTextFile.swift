@@ -23,6 +23,11 @@ public struct AtomicTextFile: Sendable {
     }
 
     public func write(_ text: String) throws(SystemCallError) {
+        try write(bytes: Array(text.utf8))
+    }
+
+    /// The same for bytes (a county bundle kept for the next start).
+    public func write(bytes: [UInt8]) throws(SystemCallError) {
         let temporary = temporaryPath
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
         guard descriptor >= 0 else { throw SystemCallError("open", path: temporary, errno: errno) }
@@ -30,7 +35,7 @@ public struct AtomicTextFile: Sendable {
         // The service's umask (0027) would override the mode asked for: set it explicitly.
         if fchmod(descriptor, mode) != 0 {
             failure = SystemCallError("fchmod", path: temporary, errno: errno)
-        } else if let error = Self.writeAll(descriptor, Array(text.utf8)) {
+        } else if let error = Self.writeAll(descriptor, bytes) {
             failure = SystemCallError("write", path: temporary, errno: error)
         } else if fsync(descriptor) != 0 {
             failure = SystemCallError("fsync", path: temporary, errno: errno)

@@ -72,6 +72,8 @@ public struct GateMetrics: Sendable, Equatable {
     public var trustKeyCount = 0
     /// Earliest `not after` among the trust store's keys; nil when no key carries an expiry.
     public var nearestKeyExpiry: EpochSeconds?
+    /// The county bundle and its freshness; nil when bundles are off (no county key pinned).
+    public var bundle: GateStatus.BundleStatus?
 
     public init(gateID: String, version: String, startedAt: EpochSeconds) {
         self.gateID = gateID

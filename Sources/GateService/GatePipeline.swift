@@ -67,8 +67,8 @@ public final class GatePipeline {
         }
         controller = GateController(settings: config.controller, occupancy: occupancy, recentAdmissions: admissions)
         let faults = devices.openAll()
-        housekeeping.reset(config, now: now)
-        run(faults + [.started("gate \(config.gate.id), venue \(config.gate.venue.rawValue), board \(config.board.profile), occupancy \(occupancy)")])
+        let kept = housekeeping.reset(config, now: now)
+        run(faults + kept + [.started("gate \(config.gate.id), venue \(config.gate.venue.rawValue), board \(config.board.profile), occupancy \(occupancy)")])
         if let alarm = try? board.io.level(.fireAlarm), alarm { fireAlarm(active: true) }
         logger.info("gate started", metadata: ["gate": "\(config.gate.id)", "occupancy": "\(occupancy)",
                                                "state": "\(controller.state.rawValue)"])
@@ -108,8 +108,8 @@ public final class GatePipeline {
         configuration = newConfiguration
         controller.update(settings: newConfiguration.controller)
         verifier.reconfigure(newConfiguration.codes)
-        housekeeping.reset(newConfiguration, now: clock.read().now)
-        run(.configurationReloaded)
+        let kept = housekeeping.reset(newConfiguration, now: clock.read().now)
+        run(kept + [.configurationReloaded])
     }
 
     public func staffOverride(by who: String, reason: String) {
@@ -127,13 +127,15 @@ public final class GatePipeline {
 
     public func status(pid: Int32) -> GateStatus {
         let now = clock.read()
-        return GateStatus(
+        var status = GateStatus(
             gateID: configuration.gate.id, pid: pid, state: controller.state, occupancy: controller.occupancy,
             occupancyLimit: configuration.controller.rules.maximumOccupancy,
             faults: controller.faults.sorted { $0.key < $1.key }.map { GateStatus.Fault(source: $0.key, message: $0.value) },
             clockSynchronised: now.synchronised, fireAlarm: controller.fireAlarm, lastDecision: controller.lastDecision,
             startedAt: startedAt, updatedAt: now.now, framesProcessed: framesProcessed,
             trustKeys: verifier.trustKeyCount, nearestKeyExpiry: verifier.nearestKeyExpiry)
+        status.bundle = housekeeping.bundles.status(now)
+        return status
     }
 
     // MARK: - The path

@@ -13,19 +13,23 @@ final class Housekeeping {
     private let logger: Logger
     private var nextOccupancyReset: EpochSeconds = 0
     private var nextPurge: EpochSeconds = 0
+    let bundles: BundleSpool
 
     init(configuration: GateConfiguration, verifier: CodeVerifying, log: EntryLogging, logger: Logger) {
         self.configuration = configuration
         self.verifier = verifier
         self.log = log
         self.logger = logger
+        bundles = BundleSpool(codes: configuration.codes, verifier: verifier, logger: logger)
     }
 
-    /// At start and after a reload: the trust store read afresh, the next occupancy reset planned.
-    func reset(_ configuration: GateConfiguration, now: EpochSeconds) {
+    /// At start and after a reload: the trust store read afresh, the county key and kept bundle read, the next
+    /// occupancy reset planned. Returns the kept bundle's rule overrides for the controller.
+    func reset(_ configuration: GateConfiguration, now: EpochSeconds) -> [GateEvent] {
         self.configuration = configuration
         planOccupancyReset(after: now)
         reportTrust(verifier.reloadTrustIfChanged(force: true))
+        return bundles.reset(configuration.codes)
     }
 
     func run(_ reading: ClockReading, faults: [FaultSource: String]) -> [GateEvent] {
@@ -39,6 +43,8 @@ final class Housekeeping {
         }
 
         reportTrust(verifier.reloadTrustIfChanged(force: false))
+        events += bundles.takeSpool()
+        events += bundles.freshness(reading, faults: faults)
 
         // A reset more than a day away means the clock stepped back since it was planned: plan again.
         if nextOccupancyReset - reading.now > 86_400 + 3_600 { planOccupancyReset(after: reading.now) }

@@ -122,6 +122,16 @@ extension GateMetrics {
                        "Earliest expiry among the trust store's keys, in Unix seconds.")
             out.sample("healthgate_trust_key_next_expiry_timestamp_seconds", B.format(nearestKeyExpiry))
         }
+        if let bundle {
+            out.family("healthgate_bundle_stale", "gauge", "1 while the county bundle is older than codes.max_bundle_age_h or none was applied.")
+            out.sample("healthgate_bundle_stale", bundle.stale ? "1" : "0")
+            if let version = bundle.version, let createdAt = bundle.createdAt {
+                out.family("healthgate_bundle_version", "gauge", "Version of the applied county bundle.")
+                out.sample("healthgate_bundle_version", String(version))
+                out.family("healthgate_bundle_created_timestamp_seconds", "gauge", "Creation time of the applied county bundle, in Unix seconds.")
+                out.sample("healthgate_bundle_created_timestamp_seconds", B.format(createdAt))
+            }
+        }
         return out.text
     }
 }

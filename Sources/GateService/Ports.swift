@@ -1,5 +1,7 @@
 import GateConfig
 import GateCore
+import GateHardware
+import HealthCode
 
 /// What the pipeline needs from the code verifier (HealthCode's `CodeVerifier` conforms).
 public protocol CodeVerifying: AnyObject {
@@ -11,6 +13,13 @@ public protocol CodeVerifying: AnyObject {
     /// Keys in the trust store and the earliest expiry among them (status and metrics).
     var trustKeyCount: Int { get }
     var nearestKeyExpiry: EpochSeconds? { get }
+    /// Installs a verified county bundle's keys and revocation lists in place of the previous bundle's.
+    func install(bundle: VerifiedBundle)
+}
+
+extension CodeVerifying {
+    /// Verifiers without a trust store of their own (test fakes) ignore bundles.
+    public func install(bundle: VerifiedBundle) {}
 }
 
 /// What the pipeline needs from the entry log (EntryLog's writer conforms).

@@ -85,6 +85,7 @@ public final class ServiceReporter {
         metrics.fireAlarm = status.fireAlarm
         metrics.trustKeyCount = status.trustKeys
         metrics.nearestKeyExpiry = status.nearestKeyExpiry
+        metrics.bundle = status.bundle
         let inFault = Set(status.faults.map(\.source.rawValue))
         for device in Set(GateMetrics.knownDevices).union(metrics.devicesInFault).union(inFault) {
             metrics.setFault(device: device, active: inFault.contains(device))

@@ -10,6 +10,7 @@ public final class TrustStoreVerifier: CodeVerifying {
     /// `subjectKey`: the deployment's HC1 pseudonym key (`SubjectKey.loadOrCreate`); nil only for tools.
     public init(codes: GateConfiguration.Codes, subjectKey: SubjectKey?) {
         verifier = CodeVerifier(trustStore: TrustStore(directory: codes.trustDirectory),
+                                revocation: RevocationStore(directory: codes.trustDirectory),
                                 configuration: VerifierConfiguration(unsyncedClockPolicy: codes.unsyncedClock,
                                                                      maxHG1Lifetime: Double(codes.maxHG1LifetimeSeconds),
                                                                      subjectKey: subjectKey))
@@ -21,16 +22,30 @@ public final class TrustStoreVerifier: CodeVerifying {
 
     public func reloadTrustIfChanged(force: Bool) -> [String] {
         let store = verifier.trustStore
-        if force { return store.reload().map(\.description) }
-        return store.reloadIfChanged() ? store.problems.map(\.description) : []
+        let revocationProblems = verifier.revocation.reloadIfChanged().map { "revocation list \($0)" }
+        guard force || store.reloadIfChanged() else { return revocationProblems }
+        if force { store.reload() }
+        // Notices are keys that loaded with something skipped: logged with the problems, so they are not hidden.
+        return revocationProblems + store.problems.map(\.description) + store.notices.map { "note: \($0)" }
     }
 
     public func reconfigure(_ codes: GateConfiguration.Codes) {
         if codes.trustDirectory != verifier.trustStore.directory {
-            verifier = CodeVerifier(trustStore: TrustStore(directory: codes.trustDirectory), configuration: verifier.configuration)
+            let previous = verifier
+            verifier = CodeVerifier(trustStore: TrustStore(directory: codes.trustDirectory),
+                                    revocation: RevocationStore(directory: codes.trustDirectory), configuration: verifier.configuration)
+            // The applied bundle is not the directory's: it stays.
+            verifier.trustStore.setBundleKeys(previous.trustStore.bundleKeys)
+            verifier.revocation.setBundleLists(previous.revocation.bundleLists)
         }
         verifier.configuration.unsyncedClockPolicy = codes.unsyncedClock
         verifier.configuration.maxHG1Lifetime = Double(codes.maxHG1LifetimeSeconds)
+    }
+
+    /// Lists first, then keys: the loop is single-threaded, so no code is verified between the two.
+    public func install(bundle: VerifiedBundle) {
+        verifier.revocation.setBundleLists(bundle.lists)
+        verifier.trustStore.setBundleKeys(bundle.keys)
     }
 
     public var trustKeyCount: Int { verifier.trustStore.keyCount }

@@ -29,10 +29,13 @@ public struct CodeVerifier: Sendable {
     public static let hc1Prefix = Array("HC1:".utf8)
 
     public let trustStore: TrustStore
+    public let revocation: RevocationStore
     public var configuration: VerifierConfiguration
 
-    public init(trustStore: TrustStore, configuration: VerifierConfiguration = VerifierConfiguration()) {
+    public init(trustStore: TrustStore, revocation: RevocationStore = RevocationStore(directory: nil),
+                configuration: VerifierConfiguration = VerifierConfiguration()) {
         self.trustStore = trustStore
+        self.revocation = revocation
         self.configuration = configuration
     }
 
@@ -91,6 +94,7 @@ public struct CodeVerifier: Sendable {
         let credential: HealthCredential
         var certificateType: HC1CertificateType?
         var hg1Region: String?
+        var revocationHashes: [(RevocationKind, [UInt8])] = []
         do throws(HealthCodeParseError) {
             switch format {
             case .hg1:
@@ -100,11 +104,20 @@ public struct CodeVerifier: Sendable {
                 }
                 hg1Region = hg1.issuer
                 credential = hg1.credential(keyID: keyID)
+                revocationHashes = [(.hg1Fingerprint, RevocationKind.hash(message.signedBytes)),
+                                    (.hg1Subject, RevocationKind.hash(hg1.subjectID))]
             default:
                 let dcc = try HC1Certificate(claims, subjectKey: configuration.subjectKey)
                 guard dcc.issuedAt != nil, dcc.expiresAt != nil else { throw .claims("iat (6) and exp (4) are mandatory") }
                 certificateType = dcc.type
                 credential = dcc.credential(keyID: keyID)
+                // EU DCC revocation: an ECDSA signature is hashed over r only (s can be re-encoded without the key).
+                let signed = algorithm == .es256 ? Array(message.signature.prefix(32)) : message.signature
+                revocationHashes = [(.dccSignature, RevocationKind.hash(signed))]
+                if let uci = dcc.uci {
+                    revocationHashes.append((.dccUCI, RevocationKind.hash(uci.utf8)))
+                    revocationHashes.append((.dccCountryUCI, RevocationKind.hash(((dcc.country ?? "") + uci).utf8)))
+                }
             }
         } catch {
             return refuse(format, .unreadable, keyID: keyID, error.description)
@@ -134,6 +147,12 @@ public struct CodeVerifier: Sendable {
             notes.append("signer may not sign \(certificateType.map { "\($0)" } ?? "") certificates")
         default:
             break
+        }
+
+        // Looked up only for an authentic code: the lists name real codes, a forgery is refused as bad_signature.
+        if let kind = revocation.isRevoked(RevocationQuery(kid: kid, hashes: revocationHashes)) {
+            reasons.append(.revoked)
+            notes.append("revoked: a revocation list names its \(kind) hash")
         }
 
         if clock.synchronised {

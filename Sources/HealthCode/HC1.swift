@@ -35,6 +35,9 @@ public struct HC1Certificate: Sendable, Equatable {
     public var maskedName: String
     public var nucleicAcidTest: NucleicAcidTest?
     public var vaccination: Vaccination?
+    /// The entry's UCI (`ci`) and issuing country (`co`), for the revocation lookup only: never logged.
+    public var uci: String?
+    public var country: String?
 
     /// `subjectKey` keys the subject pseudonym (the daemon always has one); without it the pseudonym is an
     /// unkeyed SHA-256, enumerable, for tools only.
@@ -52,7 +55,8 @@ public struct HC1Certificate: Sendable, Equatable {
         var entries: [(HC1CertificateType, CBORValue)] = []
         for type in HC1CertificateType.allCases {
             switch dgc[.text(type.rawValue)] {
-            case nil: continue
+            // `"t": null` (seen in Bulgarian certificates) means absent, as a missing key does.
+            case nil, .null?: continue
             case .array(let list)?:
                 entries += list.map { (type, $0) }
             default: throw .claims("\(type.rawValue) is not an array")
@@ -72,6 +76,8 @@ public struct HC1Certificate: Sendable, Equatable {
         self.maskedName = (familyName ?? givenName ?? "").first.map { "\($0)*" } ?? "*"
         self.nucleicAcidTest = nil
         self.vaccination = nil
+        self.uci = entry[.text("ci")].flatMap(Self.text)
+        self.country = entry[.text("co")].flatMap(Self.text)
         switch type {
         case .test:
             // Only a NAAT with a readable sample time and result becomes a nucleic-acid test; anything

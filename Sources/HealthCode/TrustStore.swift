@@ -21,6 +21,8 @@ public struct TrustedKey: Sendable {
     public var notValidAfter: EpochSeconds?
     /// File it came from, for messages.
     public var file: String
+    /// What the loader could not interpret but did not need (a DSC read by the fallback parser); nil normally.
+    public var note: String? = nil
 }
 
 /// A file in the trust directory that could not be used; the other files still load.
@@ -52,6 +54,8 @@ public final class TrustStore: Sendable {
 
     struct State {
         var keys: [TrustedKey] = []
+        /// The applied bundle's keys: replaced whole by `setBundleKeys`, kept across directory reloads.
+        var bundleKeys: [TrustedKey] = []
         var stamps: [FileStamp]? = nil
         var problems: [TrustStoreProblem] = []
     }
@@ -87,7 +91,7 @@ public final class TrustStore: Sendable {
         }
         // A directory that cannot be listed has no stamps: `reloadIfChanged` then tries again every call.
         let loadedStamps = try? stamps.get()
-        state.withLock { $0 = State(keys: keys, stamps: loadedStamps, problems: problems) }
+        state.withLock { $0 = State(keys: keys, bundleKeys: $0.bundleKeys, stamps: loadedStamps, problems: problems) }
         return problems
     }
 
@@ -101,13 +105,23 @@ public final class TrustStore: Sendable {
     }
 
     public func keys(for keyID: [UInt8]) -> [TrustedKey] {
-        state.withLock { $0.keys.filter { $0.keyID == keyID } }
+        state.withLock { $0.keys.filter { $0.keyID == keyID } + $0.bundleKeys.filter { $0.keyID == keyID } }
     }
 
-    public var keyCount: Int { state.withLock { $0.keys.count } }
+    /// The keys of a newly applied bundle replace the previous bundle's, all at once.
+    public func setBundleKeys(_ keys: [TrustedKey]) {
+        state.withLock { $0.bundleKeys = keys }
+    }
+
+    public var keyCount: Int { state.withLock { $0.keys.count + $0.bundleKeys.count } }
+    public var bundleKeys: [TrustedKey] { state.withLock { $0.bundleKeys } }
     public var problems: [TrustStoreProblem] { state.withLock { $0.problems } }
+    /// Keys that loaded with something skipped (not refusals): shown by `gatectl code trust` and logged on reload.
+    public var notices: [TrustStoreProblem] {
+        state.withLock { $0.keys.compactMap { key in key.note.map { TrustStoreProblem(file: key.file, message: $0) } } }
+    }
     /// Earliest signer-certificate expiry, for the expiry metric; nil when no certificate has one.
-    public var nearestExpiry: EpochSeconds? { state.withLock { $0.keys.compactMap(\.notValidAfter).min() } }
+    public var nearestExpiry: EpochSeconds? { state.withLock { ($0.keys + $0.bundleKeys).compactMap(\.notValidAfter).min() } }
 
     private func currentStamps() -> Result<[FileStamp], TrustStoreProblem> {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
@@ -148,9 +162,31 @@ public final class TrustStore: Sendable {
         return keys
     }
 
+    /// A DSC as the bundle carries it (DER), through the same loader as the directory's files.
+    public static func signerKey(der: [UInt8], source: String, index: Int) throws(TrustStoreProblem) -> TrustedKey {
+        do throws(LoadError) { return try signer(der: der, file: source, index: index) } catch {
+            throw TrustStoreProblem(file: source, message: error.message)
+        }
+    }
+
+    /// An HG1 issuer key as the bundle carries it: region and SubjectPublicKeyInfo DER.
+    public static func hg1Key(region: String, spki: [UInt8], source: String) throws(TrustStoreProblem) -> TrustedKey {
+        guard HG1Claims.isRegionCode(region) else { throw TrustStoreProblem(file: source, message: "HG1 key region \(region) is not a 6-digit code") }
+        guard let key = try? P256.Signing.PublicKey(derRepresentation: spki) else {
+            throw TrustStoreProblem(file: source, message: "HG1 key for \(region) is not a P-256 public key")
+        }
+        return TrustedKey(keyID: keyID(of: spki), key: .p256(key), scope: .hg1(region: region), notValidAfter: nil, file: source)
+    }
+
     static func signer(der: [UInt8], file: String, index: Int) throws(LoadError) -> TrustedKey {
         let certificate: Certificate
-        do { certificate = try Certificate(derEncoded: der) } catch { throw LoadError(message: "certificate \(index + 1) does not parse") }
+        do {
+            certificate = try Certificate(derEncoded: der)
+        } catch {
+            // swift-certificates refuses some real DSCs (RSASSA-PSS parameters, unmodelled extensions):
+            // read the key, validity and key usage from the TBSCertificate instead, and say so.
+            return try fallbackSigner(der: der, file: file, index: index, reason: "\(error)")
+        }
         let key: VerificationKey
         if let p256 = P256.Signing.PublicKey(certificate.publicKey) {
             key = .p256(p256)
@@ -161,9 +197,35 @@ public final class TrustStore: Sendable {
         }
         let usages: ExtendedKeyUsage?
         do { usages = try certificate.extensions.extendedKeyUsage } catch { throw LoadError(message: "certificate \(index + 1) has a malformed extended key usage") }
-        let allowed = Set((usages.map(Array.init) ?? []).compactMap { HC1CertificateType.keyUsageOIDs[$0.description] })
-        return TrustedKey(keyID: keyID(of: der), key: key, scope: .hc1(allowed: allowed.isEmpty ? Set(HC1CertificateType.allCases) : allowed),
+        return TrustedKey(keyID: keyID(of: der), key: key, scope: .hc1(allowed: allowedTypes(usages.map { $0.map(\.description) })),
                           notValidAfter: certificate.notValidAfter.timeIntervalSince1970, file: file)
+    }
+
+    static func fallbackSigner(der: [UInt8], file: String, index: Int, reason: String) throws(LoadError) -> TrustedKey {
+        let fields: SignerCertificateFields
+        do throws(SignerCertificateFields.ParseError) { fields = try SignerCertificateFields(der: der) } catch {
+            throw LoadError(message: "certificate \(index + 1) does not parse (\(error.message))")
+        }
+        let key: VerificationKey
+        if let p256 = try? P256.Signing.PublicKey(derRepresentation: fields.publicKeyInfo) {
+            key = .p256(p256)
+        } else if let rsa = try? _RSA.Signing.PublicKey(derRepresentation: fields.publicKeyInfo) {
+            key = .rsa(rsa)
+        } else {
+            throw LoadError(message: "certificate \(index + 1) has neither a P-256 nor an RSA (2048 bits or more) key")
+        }
+        let brief = reason.split(separator: "\n").first.map { String($0.prefix(120)) } ?? ""
+        var signer = TrustedKey(keyID: keyID(of: der), key: key, scope: .hc1(allowed: allowedTypes(fields.extendedKeyUsage)),
+                                notValidAfter: fields.notValidAfter, file: file)
+        signer.note = "certificate \(index + 1) loaded from its TBSCertificate: key, validity and key usage only "
+            + "(own signature algorithm \(fields.signatureAlgorithm) and other extensions not interpreted; swift-certificates: \(brief))"
+        return signer
+    }
+
+    /// EKU OIDs → the DCC types the signer may sign; no DCC OID at all means every type (eu-dcc-hcert-spec §5.1.1).
+    static func allowedTypes(_ oids: [String]?) -> Set<HC1CertificateType> {
+        let allowed = Set((oids ?? []).compactMap { HC1CertificateType.keyUsageOIDs[$0] })
+        return allowed.isEmpty ? Set(HC1CertificateType.allCases) : allowed
     }
 
     /// First 8 bytes of SHA-256 over the DER (of the certificate for HC1, of the SubjectPublicKeyInfo for HG1).

@@ -59,13 +59,16 @@ struct CodeVerifyCommand: ParsableCommand {
         } else {
             clock = KernelClock.read(assumeSynchronised: codes?.assumeClockSynchronised ?? false)
         }
-        let store = TrustStore(directory: trust ?? codes?.trustDirectory ?? Self.defaultTrustDirectory)
+        let trustDirectory = trust ?? codes?.trustDirectory ?? Self.defaultTrustDirectory
+        let store = TrustStore(directory: trustDirectory)
         for problem in store.problems { FileHandle.standardError.write(Data("gatectl: trust store: \(problem)\n".utf8)) }
         // The same limits the daemon applies (TrustStoreVerifier), so a verdict here is the gate's verdict.
         let limits = codes.map {
             VerifierConfiguration(unsyncedClockPolicy: $0.unsyncedClock, maxHG1Lifetime: Double($0.maxHG1LifetimeSeconds))
         } ?? VerifierConfiguration()
-        let verdict = CodeVerifier(trustStore: store, configuration: limits).verify(payload: bytes, clock: clock)
+        // The trust directory's revocation lists (*.hgrv), as the daemon checks them.
+        let revocation = RevocationStore(directory: trustDirectory)
+        let verdict = CodeVerifier(trustStore: store, revocation: revocation, configuration: limits).verify(payload: bytes, clock: clock)
         print(json ? VerdictReport(verdict, clock: clock).json : VerdictReport(verdict, clock: clock).text)
         if !verdict.isValid { throw ExitCode(1) }
     }

@@ -10,5 +10,5 @@ struct GateCtl: ParsableCommand {
         version: healthgateVersion,
         subcommands: [LogCommand.self, TailCommand.self, StatsCommand.self, ExportCommand.self, TraceCommand.self,
                       ReportCommand.self, VerifyCommand.self, AnchorsCommand.self, StatusCommand.self, OpenCommand.self, CodeCommand.self,
-                      SelftestCommand.self])
+                      SelftestCommand.self, BundleCommand.self])
 }

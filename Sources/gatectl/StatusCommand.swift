@@ -57,6 +57,7 @@ struct StatusCommand: ParsableCommand {
             table.append([Label.frames.text(language), String(status.framesProcessed)])
             table.append([Label.trustKeys.text(language),
                           String(status.trustKeys) + (status.nearestKeyExpiry.map { ", first expiry \(local($0))" } ?? "")])
+            if let bundle = status.bundle { table.append(BundleCommand.statusRow(bundle, language: language, local: local)) }
             table.append([Label.pid.text(language), String(status.pid)])
             console.write(table.render(options.output, decisionColumn: 1, includeHeader: false))
         }

@@ -389,3 +389,4 @@ if !daemonNote.isEmpty { json["healthgated_memory_note"] = daemonNote }
 let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
 try data.write(to: URL(fileURLWithPath: out + "/bench.json"))
 print("written: \(out)/bench.json")
+try measureRevocation(out: out, work: work)  // issue 16: 1M-entry revocation list (RevocationBench.swift)

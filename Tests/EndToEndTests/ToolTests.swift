@@ -47,6 +47,31 @@ import Testing
         #expect(unknown?["reasons"] as? [String] == ["unknown_issuer"])
     }
 
+    /// Staff checking a code by hand get the gate's verdict: a code the trust directory's lists revoke is revoked.
+    @Test func codeVerifyRefusesWhatTheTrustDirectorysListsRevoke() throws {
+        let folder = try makeVisitors()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let keys = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("keys").path)
+            .filter { $0.hasSuffix(".key") }
+        let key = try #require(keys.first.map { folder.appendingPathComponent("keys/\($0)").path })
+        let issued = try run(dev, ["issue", "--key", key, "--colour", "green", "--subject", "revoked-later", "--ttl", "600"])
+        let payload = issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let config = folder.appendingPathComponent("healthgate.toml").path
+        let before = try run(gatectl, ["code", "verify", "--config", config, "--json", payload])
+        #expect(before.status == 0, "\(before.stdout) \(before.stderr)")
+        let verdict = try JSONSerialization.jsonObject(with: Data(before.stdout.utf8)) as? [String: Any]
+        let fingerprint = try #require(verdict?["fingerprint"] as? String)
+
+        let list = folder.appendingPathComponent("trust/revoked.hgrv").path
+        let made = try run(Paths.binaries.appendingPathComponent("countyctl"),
+                           ["revocation", "make", "--kind", "HG1_FINGERPRINT", "--hash", fingerprint, "--out", list])
+        #expect(made.status == 0, "countyctl revocation make: \(made.stderr)")
+        let after = try run(gatectl, ["code", "verify", "--config", config, "--json", payload])
+        #expect(after.status == 1)
+        let refused = try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any]
+        #expect(refused?["reasons"] as? [String] == ["revoked"])
+    }
+
     @Test func gatectlCannotMakeCodes() throws {
         let help = try run(gatectl, ["code", "--help"])
         #expect(help.status == 0)

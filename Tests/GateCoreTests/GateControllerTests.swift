@@ -680,4 +680,35 @@ struct OutputFaultTests {
         #expect(gate.state == .ready)
         #expect(gate.attempt().contains(.pulseRelay(milliseconds: gate.controller.settings.relayPulseMilliseconds)))
     }
+
+    @Test("a bundle's rule overrides sit on top of the configured rules, also after a config reload")
+    func bundleOverrides() {
+        let gate = TestGate(ControllerSettings())
+        let applied = rows(gate.send(.bundleApplied(version: 7, digest: "ab12", overrides: RuleOverrides(vaccination: .require))))
+        #expect(applied.map(\.event) == ["bundle_applied"])
+        #expect(applied.first?.detail == "version 7 sha256 ab12")
+        #expect(rows(gate.attempt()).first?.reasons == [.notVaccinated])
+        // A reload replaces the configured rules; the bundle's override stays on top of them.
+        gate.controller.update(settings: ControllerSettings(rules: VenueRules(approvedCapacity: 100)))
+        #expect(gate.controller.settings.rules.vaccination == .require)
+        #expect(gate.controller.settings.rules.approvedCapacity == 100)
+        // The next bundle's overrides replace this one's.
+        _ = gate.send(.bundleApplied(version: 8, digest: "cd34", overrides: RuleOverrides()))
+        #expect(gate.controller.settings.rules.vaccination == .off)
+        #expect(rows(gate.send(.bundleRefused("b.hgb: bad signature"))).map(\.event) == ["bundle_refused"])
+    }
+
+    @Test("a stale bundle under refuse: a code that passes every rule is refused with stale_bundle")
+    func staleBundleFault() {
+        let gate = TestGate(ControllerSettings())
+        _ = gate.send(.deviceFault(.trust, "bundle version 3 is 30 h old (max_bundle_age_h 24)"))
+        #expect(gate.controller.state == .fault)
+        let commands = gate.attempt()
+        #expect(rows(commands).first?.reasons == [.staleBundle])
+        #expect(!opensRelay(commands))
+        gate.finishHold()
+        #expect(gate.controller.state == .fault)
+        _ = gate.send(.deviceRecovered(.trust))
+        #expect(gate.controller.state == .ready)
+    }
 }

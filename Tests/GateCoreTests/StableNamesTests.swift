@@ -12,7 +12,7 @@ struct StableNamesTests {
             "red_code", "yellow_code", "expired", "not_yet_valid", "bad_signature", "unknown_issuer", "key_usage",
             "replayed", "unreadable", "unsupported_format", "clock_unsynced", "fever", "no_reading", "sensor_fault",
             "camera_fault", "log_fault", "nat_missing", "nat_expired", "nat_positive", "not_vaccinated",
-            "vaccination_prompt", "capacity_full", "gpio_fault",
+            "vaccination_prompt", "capacity_full", "gpio_fault", "revoked", "stale_bundle",
         ])
     }
 

@@ -80,6 +80,7 @@ import Testing
             healthgate_device_fault{device="log"} 0
             healthgate_device_fault{device="scanner"} 0
             healthgate_device_fault{device="thermometer"} 1
+            healthgate_device_fault{device="trust"} 0
             # HELP healthgate_device_faults_total Times the device went into fault.
             # TYPE healthgate_device_faults_total counter
             healthgate_device_faults_total{device="camera"} 2
@@ -88,6 +89,7 @@ import Testing
             healthgate_device_faults_total{device="log"} 0
             healthgate_device_faults_total{device="scanner"} 1
             healthgate_device_faults_total{device="thermometer"} 1
+            healthgate_device_faults_total{device="trust"} 0
             # HELP healthgate_frames_total Camera frames run through the QR scanner.
             # TYPE healthgate_frames_total counter
             healthgate_frames_total 4
@@ -143,6 +145,19 @@ import Testing
 
             """
         #expect(Self.busyGate().prometheusText() == expected)
+    }
+
+    @Test func theCountyBundleIsShownWhenBundlesAreOn() {
+        var metrics = GateMetrics(gateID: "g", version: "v", startedAt: 0)
+        #expect(!metrics.prometheusText().contains("healthgate_bundle"), "bundles off: no bundle families")
+        metrics.bundle = GateStatus.BundleStatus(version: nil, createdAt: nil, digest: nil, stale: true, policy: "refuse")
+        #expect(metrics.prometheusText().contains("healthgate_bundle_stale 1\n"))
+        #expect(!metrics.prometheusText().contains("healthgate_bundle_version"))
+        metrics.bundle = GateStatus.BundleStatus(version: 12, createdAt: 1_790_000_000, digest: "ab", stale: false, policy: "warn")
+        let text = metrics.prometheusText()
+        #expect(text.contains("healthgate_bundle_stale 0\n"))
+        #expect(text.contains("healthgate_bundle_version 12\n"))
+        #expect(text.contains("healthgate_bundle_created_timestamp_seconds 1790000000.0\n"))
     }
 
     @Test func gaugesWithoutAValueAreLeftOut() {

@@ -1,0 +1,66 @@
+import EntryLog
+import Foundation
+import GateCore
+import Testing
+
+/// The bundle path end to end with the real binaries: countyctl makes and signs, the file is dropped in the
+/// running healthgated's spool, applied without restart (a `bundle_applied` row, the status file), and a
+/// rollback dropped after it is refused (a `bundle_refused` row, the file kept in `rejected/`).
+@Suite struct BundleDaemonTests {
+    @Test func aBundleDroppedInTheSpoolIsAppliedWithoutRestartAndARollbackIsRefused() throws {
+        let folder = try makeVisitors()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.path
+        let countyctl = Paths.binaries.appendingPathComponent("countyctl")
+        #expect(try run(countyctl, ["keygen", "--out", path + "/county"]).status == 0)
+        for version in ["2", "5"] {
+            #expect(try run(countyctl, ["bundle", "make", "--version", version, "--issuer", "Test county", "--vaccination", "require",
+                                        "--out", path + "/p\(version).cbor"]).status == 0)
+            #expect(try run(countyctl, ["bundle", "sign", "--key", path + "/county/county.key", path + "/p\(version).cbor",
+                                        "--out", path + "/b\(version).hgb"]).status == 0)
+        }
+        try "blank 1000\n".write(to: folder.appendingPathComponent("scenario.txt"), atomically: true, encoding: .utf8)
+        let config = folder.appendingPathComponent("healthgate.toml")
+        let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "[codes]\n", with: """
+            [codes]
+            county_key = "\(path)/county/county.pem"
+            bundle_spool = "\(path)/spool"
+            bundle_dir = "\(path)/bundle"
+            stale_bundle = "warn"
+
+            """) + "at_end = \"idle\"\n"
+        try text.write(to: config, atomically: true, encoding: .utf8)
+
+        let daemon = Process()
+        daemon.executableURL = Paths.binaries.appendingPathComponent("healthgated")
+        daemon.arguments = ["--config", config.path]
+        let err = Pipe()
+        daemon.standardError = err
+        daemon.standardOutput = FileHandle.nullDevice
+        try daemon.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        // Dropped as any transport should: written under a hidden name, then renamed into the spool.
+        try FileManager.default.copyItem(atPath: path + "/b5.hgb", toPath: path + "/spool/.b5.part")
+        try FileManager.default.moveItem(atPath: path + "/spool/.b5.part", toPath: path + "/spool/b5.hgb")
+        Thread.sleep(forTimeInterval: 2.0)
+        let running = try JSONDecoder().decode(GateStatus.self, from: Data(contentsOf: folder.appendingPathComponent("status.json")))
+        #expect(running.bundle?.version == 5, "applied while running")
+        #expect(running.bundle?.stale == false)
+        try FileManager.default.copyItem(atPath: path + "/b2.hgb", toPath: path + "/spool/.b2.part")
+        try FileManager.default.moveItem(atPath: path + "/spool/.b2.part", toPath: path + "/spool/b2.hgb")
+        Thread.sleep(forTimeInterval: 2.0)
+        #expect(daemon.isRunning)
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(daemon.terminationStatus == 0)
+        #expect(stderr.contains("county bundle applied"), "\(stderr)")
+        #expect(stderr.contains("county bundle refused"))
+
+        let rows = try EntryLogReader(path: path + "/entries.sqlite").entries(EntryFilter(kind: .event, limit: nil)).map(\.record)
+        #expect(rows.filter { $0.event == "bundle_applied" }.compactMap(\.detail).first?.hasPrefix("version 5 sha256 ") == true)
+        #expect(rows.filter { $0.event == "bundle_refused" }.compactMap(\.detail).first?.contains("not newer than the applied version 5") == true)
+        #expect(FileManager.default.fileExists(atPath: path + "/spool/rejected/b2.hgb"))
+        #expect(FileManager.default.fileExists(atPath: path + "/bundle/current.hgb"))
+    }
+}
