@@ -9,9 +9,10 @@ echo "==> building (first build of the Swift dependencies takes a few minutes)"
 swift build --product healthgated 2>&1 | tail -1
 swift build --product gatectl 2>&1 | tail -1
 swift build --product healthgate-dev 2>&1 | tail -1
+swift build --product countyctl 2>&1 | tail -1
 bin=$(swift build --show-bin-path)
 
-echo "==> generating visitors in $out/ (an issuer key, signed codes, 640x480 QR frames, a scenario)"
+echo "==> generating visitors in $out/ (an issuer key, signed codes, 640x480 QR frames, a county bundle, a scenario)"
 BIN=$bin scripts/make-visitors.sh "$out"
 
 echo "==> running healthgated on the simulated board ($out/healthgate.toml)"
@@ -31,4 +32,5 @@ echo "==> gatectl verify (the hash chain)"
 "$bin/gatectl" verify --config "$out/healthgate.toml"
 echo
 echo "The run's files are in $out/: entries.sqlite (the log), healthgated.log (the daemon's full log),"
-echo "healthgate.prom (metrics), frames/ (the QR frames and payloads). Try: $bin/gatectl --help"
+echo "healthgate.prom (metrics), frames/ (the QR frames and payloads), county/ (the county key and bundle),"
+echo "bundle/current.hgb (the bundle the gate applied). Try: $bin/gatectl --help"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Generates the demo's visitors in OUT: an HG1 issuer key and its trust store, signed codes rendered
-# as 640x480 QR frames with healthgate-dev (the developers' tool), a scenario for the simulated board, and a config that runs
-# healthgated over them. make demo and the end-to-end tests both use it.
+# as 640x480 QR frames with healthgate-dev (the developers' tool), a county key and a signed county bundle
+# (countyctl, the county's tool) that rotates in a new issuer key and revokes a person, a scenario for the
+# simulated board, and a config that runs healthgated over them. make demo and the end-to-end tests both use it.
 #   BIN=.build/debug scripts/make-visitors.sh OUT
 set -euo pipefail
 out=${1:?usage: make-visitors.sh OUT}
 dev=${BIN:-.build/debug}/healthgate-dev
+county=${BIN:-.build/debug}/countyctl
 rm -rf "$out"
 mkdir -p "$out/keys" "$out/trust" "$out/frames" "$out/requests"
 out=$(cd "$out" && pwd)
@@ -16,6 +18,10 @@ now=$(iso now)
 # The issuer (Hangzhou, 330100) whose public key the gate trusts, and a rogue key it does not.
 key=$("$dev" keygen --issuer 330100 --out "$out/keys" --trust-out "$out/trust" | awk '/^private-key/ {print $2}')
 rogue=$("$dev" keygen --issuer 330100 --out "$out/keys/rogue" | awk '/^private-key/ {print $2}')
+# The issuer's next key (key rotation): not in the gate's trust store; the county bundle below carries it.
+rotated=$("$dev" keygen --issuer 330100 --out "$out/keys/new")
+new_key=$(awk '/^private-key/ {print $2}' <<<"$rotated")
+new_pem=$(awk '/^trust-entry/ {print $2}' <<<"$rotated")
 
 issue() {  # issue NAME [healthgate-dev issue options…]
     local name=$1; shift
@@ -33,6 +39,22 @@ issue forged-original --key "$key" --colour red --subject visitor-forged "${comm
     --out-payload "$out/frames/forged.txt" --out-image "$out/frames/forged.pgm"
 issue unknown    --key "$rogue" --colour green --subject visitor-unknown-issuer "${common[@]}"
 issue second     --key "$key" --colour green  --subject visitor-second "${common[@]}"
+# Key rotation: one code signed by the issuer's new key, shown before and after the bundle brings the key.
+issue rotated    --key "$new_key" --colour green --subject visitor-rotated "${common[@]}"
+# Revocation: a person admitted early whose code the county then revokes (a close contact, say); they come
+# back with another green code issued before the county's decision.
+issue contact-1  --key "$key" --colour green  --subject visitor-contact "${common[@]}"
+issue contact-2  --key "$key" --colour green  --subject visitor-contact "${common[@]}"
+
+# The county's side: its key pair (the gate pins county.pem) and bundle version 1, signed, carrying the
+# new HG1 key and a revocation list naming visitor-contact's subject pseudonym (HG1 subject ids from
+# --subject TEXT are the first 16 bytes of SHA-256(TEXT)). The scenario drops it into the spool mid-run.
+"$county" keygen --out "$out/county" >/dev/null
+contact=$(printf %s visitor-contact | sha256sum | cut -c1-32)
+"$county" revocation make --kind HG1_SUBJECT --value "$contact" --out "$out/county/revoked.hgrv" >/dev/null
+"$county" bundle make --version 1 --issuer "Hangzhou county (demo)" --hg1-key "330100=$new_pem" \
+    --revocation "$out/county/revoked.hgrv" --out "$out/county/bundle-1.cbor" >/dev/null
+"$county" bundle sign --key "$out/county/county.key" "$out/county/bundle-1.cbor" --out "$out/county/bundle-1.hgb" >/dev/null
 # Not health codes at all: a URL someone shows by mistake, and an HG1 prefix on garbage.
 "$dev" render --text "https://example.com/menu" --out-image "$out/frames/garbage.pgm"
 "$dev" render --text "HG1:NOT*BASE45*AT*ALL" --out-image "$out/frames/broken.pgm"
@@ -97,6 +119,29 @@ temperature 36.9
 frame frames/second.pgm 6
 temperature none
 blank 40
+say Visitor 12: a green code, 36.7 °C — admitted (the county will revoke this person in a moment)
+temperature 36.7
+frame frames/contact-1.pgm 6
+temperature none
+blank 40
+say Visitor 13: a code signed by the issuer's NEW key, which the gate does not trust yet — refused (unknown issuer)
+temperature 36.6
+frame frames/rotated.pgm 6
+temperature none
+blank 40
+say County bundle: version 1 arrives in the spool (new issuer key + visitor 12 revoked) — applied without restart
+drop county/bundle-1.hgb spool   # the simulated county uplink delivering the file
+blank 40
+say Visitor 13 again: the same code from the new key — admitted now that the bundle brought the key
+temperature 36.6
+frame frames/rotated.pgm 6
+temperature none
+blank 40
+say Visitor 12 again: another green code, but the bundle revoked this person — refused (revoked)
+temperature 36.7
+frame frames/contact-2.pgm 6
+temperature none
+blank 40
 say Staff override: the staff button admits a visitor whose phone died — logged as an override
 input staff_button
 blank 40
@@ -127,6 +172,15 @@ trust_dir = "$out/trust"
 # The demo machine may have no NTP; a real gate keeps this false (docs/configuration.md).
 assume_clock_synchronised = true
 presentation_absence_ms = 1000
+# County bundles (docs/codes.md §11): the gate pins the county's public key; signed bundles arrive in the spool.
+county_key = "$out/county/county.pem"
+bundle_spool = "$out/spool"
+bundle_dir = "$out/bundle"
+max_bundle_age_h = 24
+# warn, not the default refuse: the demo gate starts with no bundle (its first arrives mid-run), and under
+# refuse a gate that never applied one refuses every code as stale_bundle. A real gate is installed with a
+# current bundle in bundle_dir and keeps refuse.
+stale_bundle = "warn"
 
 [log]
 database = "$out/entries.sqlite"

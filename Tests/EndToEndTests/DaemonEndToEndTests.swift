@@ -91,10 +91,16 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         let daemon = try run(Paths.binaries.appendingPathComponent("healthgated"), ["--config", folder.appendingPathComponent("healthgate.toml").path])
         #expect(daemon.status == 0, "healthgated failed: \(daemon.stderr)")
 
-        // The relay: pulsed (up, then down) for the two admitted visitors only.
+        // The relay: pulsed (up, then down) for the admitted visitors only.
         let relay = relayBySegment(daemon.stdout)
         #expect(relay["Visitor 1"] == ["relay=1", "relay=0"])
         #expect(relay["Visitor 11"] == ["relay=1", "relay=0"])
+        #expect(relay["Visitor 12"] == ["relay=1", "relay=0"], "admitted before the county revokes the person")
+        #expect(relay["Visitor 13"] == nil, "the issuer's new key is not trusted before the bundle")
+        #expect(relay["County bundle"] == nil)
+        #expect(relay["Visitor 13 again"] == ["relay=1", "relay=0"], "the bundle rotated the new key in")
+        #expect(relay["Visitor 12 again"] == nil, "the bundle revoked the person")
+        #expect(!daemon.stdout.contains("drop failed"), "\(daemon.stdout)")
         #expect(relay["Staff override"] == ["relay=1", "relay=0"])
         #expect(relay["Fire alarm"] == ["relay=1", "relay=0"], "held open for the alarm, released when it clears")
         for visitor in 2...10 { #expect(relay["Visitor \(visitor)"] == nil, "visitor \(visitor) must not open the relay") }
@@ -103,16 +109,30 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         let reader = try EntryLogReader(path: folder.appendingPathComponent("entries.sqlite").path)
         let rows = try reader.entries(EntryFilter(limit: nil)).map(\.record)
         let attempts = rows.filter { $0.kind == .attempt }
-        #expect(attempts.map(\.decision) == [.admitted] + Array(repeating: .refused, count: 9) + [.admitted, .override])
+        #expect(attempts.map(\.decision) == [.admitted] + Array(repeating: .refused, count: 9)
+            + [.admitted, .admitted, .refused, .admitted, .refused, .override])
         #expect(attempts.map(\.reasons) == [
             [], [.redCode], [.yellowCode], [.fever], [.expired], [.badSignature], [.unknownIssuer], [.replayed],
-            [.unsupportedFormat], [.unreadable], [], [],
+            [.unsupportedFormat], [.unreadable], [], [], [.unknownIssuer], [], [.revoked], [],
         ])
         #expect(attempts.last?.detail == "by button: staff button")
         let fever = attempts[3]
         #expect(fever.temperature == 38.4 && fever.remeasuredTemperature == 38.4, "both readings are logged")
         #expect(attempts[6].detail?.contains("kid ") == true, "an unknown issuer's kid is in the log")
         #expect(attempts[10].occupancyAfter == 1, "the exit sensor counted visitor 1 out")
+        // Key rotation and revocation (issue 16): the scenario drops the county's bundle into the spool between
+        // visitor 13's two tries; housekeeping applies it without restart and logs version and digest.
+        #expect(attempts[12].detail?.contains("kid ") == true && attempts[13].codeFingerprint == attempts[12].codeFingerprint,
+                "visitor 13 shows the same new-key code twice")
+        let applied = rows.filter { $0.event == "bundle_applied" }
+        #expect(applied.count == 1 && applied.first?.detail?.hasPrefix("version 1 sha256 ") == true, "\(applied.map(\.detail))")
+        // Rows are in log order: the bundle row lies between visitor 13's refusal and admission.
+        let attemptIndices = rows.indices.filter { rows[$0].kind == .attempt }
+        let appliedIndex = rows.firstIndex { $0.event == "bundle_applied" }
+        #expect(attemptIndices.count == 16 && appliedIndex.map { attemptIndices[12] < $0 && $0 < attemptIndices[13] } == true,
+                "applied between the refusal and the admission")
+        #expect(!rows.contains { $0.event == "bundle_refused" })
+        #expect(daemon.stderr.contains("county bundle applied"), "\(daemon.stderr)")
         let events = rows.compactMap(\.event)
         #expect(events.contains("fire_alarm_on") && events.contains("fire_alarm_off"))
         #expect(rows.first?.event == "start")

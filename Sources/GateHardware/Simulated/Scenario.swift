@@ -18,6 +18,7 @@ import Foundation
 ///     input exit_sensor           # one pulse on an input
 ///     input fire_alarm on|off     # hold an input
 ///     say Visitor 3: a red code   # print a narration line (the demo's commentary)
+///     drop bundle-2.hgb spool/    # copy a file into a folder (a transport delivering it, e.g. the county uplink)
 public struct Scenario: Sendable {
     public enum Step: Sendable, Equatable {
         case frame(path: String, count: Int)
@@ -28,6 +29,9 @@ public struct Scenario: Sendable {
         case pulse(InputLine)
         case hold(InputLine, Bool)
         case say(String)
+        /// Copies `path` into `directory` (written under a hidden name, then renamed in, as a transport should):
+        /// the simulation of a file arriving on the gate, such as a county bundle reaching the spool.
+        case drop(path: String, directory: String)
     }
 
     public struct ParseError: Error, CustomStringConvertible, Sendable {
@@ -107,6 +111,10 @@ public struct Scenario: Sendable {
                 } else {
                     throw fail("expected \"on\" or \"off\" after the input name")
                 }
+            case "drop":
+                guard words.count == 3 else { throw fail("drop needs a file and a folder: drop FILE DIR") }
+                func resolve(_ word: String) -> String { word.hasPrefix("/") ? word : folder + "/" + word }
+                steps.append(.drop(path: resolve(words[1]), directory: resolve(words[2])))
             case "say":
                 steps.append(.say(words.dropFirst().joined(separator: " ")))
             default:

@@ -106,6 +106,8 @@ public final class SimulatedBoard {
                 pendingInputs.append(InputEvent(line: line, active: active))
             case .say(let text):
                 narrator?(text)
+            case .drop(let path, let directory):
+                if let problem = Self.drop(path, into: directory) { narrator?("(drop failed: \(problem))") }
             }
         }
         remainingInStep -= 1
@@ -114,6 +116,25 @@ public final class SimulatedBoard {
             return .image(image.pixels)
         }
         return .image(noiseFrames[Int(framesPlayed % UInt64(noiseFrames.count))])
+    }
+
+    /// The `drop` step: a copy under a hidden name, then a rename, so a reader of the folder never sees half a file.
+    /// Returns what went wrong, if anything.
+    static func drop(_ path: String, into directory: String) -> String? {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let target = directory + "/" + name
+        let partial = directory + "/." + name + ".part"
+        guard let data = FileManager.default.contents(atPath: path) else { return "cannot read \(path)" }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(atPath: partial)
+            guard FileManager.default.createFile(atPath: partial, contents: data) else { return "cannot write \(partial)" }
+            try? FileManager.default.removeItem(atPath: target)
+            try FileManager.default.moveItem(atPath: partial, toPath: target)
+        } catch {
+            return "\(path) into \(directory): \(error)"
+        }
+        return nil
     }
 
     /// Plays the script again from the start when it ends (`at_end = "loop"`).
