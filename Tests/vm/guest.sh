@@ -405,14 +405,15 @@ fi
 
 # --- YUYV through the driver: the format a USB webcam delivers (packed Y0 U Y1 V; the daemon gathers the
 # luma). vivid also offers GREY, which the daemon prefers, so the config forces YUYV; both nodes switch
-# (vivid loops only between equal formats). A fresh entry log: green1 is not a replay there.
+# (vivid loops only between equal formats). A fresh entry log, with anchors of its own (the first log's
+# anchors would rightly refuse a database that does not continue their chain): green1 is not a replay there.
 stop_feeder
 if v4l2-ctl -d "$cap" --set-fmt-video=width=640,height=480,pixelformat=YUYV,field=none \
     && v4l2-ctl -d "$out" --set-fmt-video-out=width=640,height=480,pixelformat=YUYV,field=none; then
     feed_format=yuyv
     write_config
     sed -i -e 's|^\[board.camera\]$|[board.camera]\npixel_format = "YUYV"|' -e 's|entries.sqlite|entries-yuyv.sqlite|' \
-        "$gate/healthgate.toml"
+        -e "s|^\\[log\\]\$|[log]\\nanchor_file = \"$gate/anchors-yuyv.jsonl\"|" "$gate/healthgate.toml"
     rm -f "$gate/status.json"
     feed blank
     "$healthgated" --config "$gate/healthgate.toml" > "$logs/daemon-yuyv.log" 2>&1 &
