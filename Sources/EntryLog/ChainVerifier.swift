@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import GateCore
 import GRDB
 
 /// The first place where the stored chain disagrees with itself.
@@ -223,14 +224,5 @@ private struct ReasonIndexCursor {
 }
 
 extension Data {
-    var hex: String {
-        let digits = Array("0123456789abcdef")
-        var out = ""
-        out.reserveCapacity(count * 2)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return out
-    }
+    var hex: String { Hex.encode(self) }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import GateCore
 import LinuxSystem
 
 /// The deployment's secret for HC1 subject pseudonyms. A DCC names its holder (name and date of birth); an

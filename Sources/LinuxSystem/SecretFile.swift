@@ -1,3 +1,4 @@
+import GateCore
 import Glibc
 
 /// A key file of the gate's own (the anchor signing key, the subject key): hex text, mode 0600. Created on
@@ -32,7 +33,7 @@ public enum SecretFile {
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw .cannotCreate(String(cString: strerror(errno))) }
             defer { close(fd) }
-            let text = Array((hex(bytes) + "\n").utf8)
+            let text = Array((Hex.encode(bytes) + "\n").utf8)
             guard write(fd, text, text.count) == text.count, fsync(fd) == 0 else { throw .cannotWrite(String(cString: strerror(errno))) }
             return (bytes, true)
         }
@@ -46,32 +47,7 @@ public enum SecretFile {
         let count = read(fd, &buffer, buffer.count)
         guard count >= 0 else { throw .cannotRead(String(cString: strerror(errno))) }
         let digits = buffer.prefix(count).filter { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
-        guard digits.count == byteCount * 2, let bytes = unhex(Array(digits)) else { throw .malformed }
+        guard digits.count == byteCount * 2, let bytes = Hex.decode(String(decoding: digits, as: UTF8.self)) else { throw .malformed }
         return (bytes, false)
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] }, as: UTF8.self)
-    }
-
-    private static func unhex(_ digits: [UInt8]) -> [UInt8]? {
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: c - 0x30
-            case 0x61...0x66: c - 0x61 + 10
-            case 0x41...0x46: c - 0x41 + 10
-            default: nil
-            }
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index + 1 < digits.count {
-            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
     }
 }

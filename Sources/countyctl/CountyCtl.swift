@@ -30,12 +30,8 @@ func writeFile(_ bytes: [UInt8], _ path: String, mode: Int = 0o644) throws {
 }
 
 func hexBytes(_ text: String) throws -> [UInt8] {
-    let chars = Array(text.lowercased())
-    guard chars.count % 2 == 0 else { throw Failure("\(text): odd number of hex digits") }
-    return try stride(from: 0, to: chars.count, by: 2).map { index in
-        guard let byte = UInt8(String(chars[index...index + 1]), radix: 16) else { throw Failure("\(text): not hex") }
-        return byte
-    }
+    guard let bytes = Hex.decode(text) else { throw Failure("\(text): not an even number of hex digits") }
+    return bytes
 }
 
 /// A key pair for the demo and tests: county.key (private, 0600) and county.pem (what gates pin).
@@ -49,7 +45,7 @@ struct KeyGen: ParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try writeFile(Array((key.pemRepresentation + "\n").utf8), out + "/county.key", mode: 0o600)
         try writeFile(Array((key.publicKey.pemRepresentation + "\n").utf8), out + "/county.pem")
-        let kid = CountyBundle.keyID(of: key.publicKey).map { String(format: "%02x", $0) }.joined()
+        let kid = Hex.encode(CountyBundle.keyID(of: key.publicKey))
         print("county key pair: \(out)/county.key (keep it on the county's side), \(out)/county.pem (install on gates as /etc/healthgate/county.pem); kid \(kid)")
     }
 }

@@ -97,11 +97,11 @@ struct BundleCommand: ParsableCommand {
         let created = Date(timeIntervalSince1970: Double(bundle.createdAt))
         var lines = ["\(file)", "  version    \(bundle.version)", "  created    \(created) (\(Int(Date().timeIntervalSince(created) / 3600)) h ago)",
                      "  issuer     \(bundle.issuer)", "  signature  \(signature)",
-                     "  HG1 keys   \(bundle.hg1Keys.map { "\($0.region) kid \(TrustStore.keyID(of: $0.publicKeyInfo).map { String(format: "%02x", $0) }.joined())" }.joined(separator: ", "))",
+                     "  HG1 keys   \(bundle.hg1Keys.map { "\($0.region) kid \(Hex.encode(TrustStore.keyID(of: $0.publicKeyInfo)))" }.joined(separator: ", "))",
                      "  DSCs       \(bundle.signerCertificates.count)"]
         for (index, list) in bundle.revocationLists.enumerated() {
             if let parsed = try? RevocationList(bytes: list) {
-                let sections = parsed.sections.map { "\($0.kind) \($0.kid.isEmpty ? "any kid" : $0.kid.map { String(format: "%02x", $0) }.joined()): \($0.count)" }
+                let sections = parsed.sections.map { "\($0.kind) \($0.kid.isEmpty ? "any kid" : Hex.encode($0.kid)): \($0.count)" }
                 lines.append("  revocation[\(index)] \(parsed.entryCount) entries (\(sections.joined(separator: "; ")))")
             } else {
                 lines.append("  revocation[\(index)] MALFORMED")
