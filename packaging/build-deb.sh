@@ -74,11 +74,15 @@ docs=(docs/*.md)
 ((${#docs[@]})) && install -m 0644 "${docs[@]}" "$stage/usr/share/doc/healthgate/"
 shopt -u nullglob
 
-# Man pages from the binaries' own --help, so they never disagree.
-help2man -N --no-discard-stderr --version-string="$version" -s 8 -S healthgate \
-    -n "health-code entrance gate daemon" "$stage/usr/bin/healthgated" | gzip -9n > "$stage/usr/share/man/man8/healthgated.8.gz"
-help2man -N --no-discard-stderr --version-string="$version" -s 1 -S healthgate \
-    -n "inspect and operate a healthgate entrance gate" "$stage/usr/bin/gatectl" | gzip -9n > "$stage/usr/share/man/man1/gatectl.1.gz"
+# Man pages from the binaries' own --help, so they never disagree. help2man runs the program through a shell
+# and splits its path at spaces, so it runs from the binaries' directory (the checkout may be anywhere).
+(
+    cd "$stage/usr/bin"
+    help2man -N --no-discard-stderr --version-string="$version" -s 8 -S healthgate \
+        -n "health-code entrance gate daemon" ./healthgated | gzip -9n > "$stage/usr/share/man/man8/healthgated.8.gz"
+    help2man -N --no-discard-stderr --version-string="$version" -s 1 -S healthgate \
+        -n "inspect and operate a healthgate entrance gate" ./gatectl | gzip -9n > "$stage/usr/share/man/man1/gatectl.1.gz"
+)
 
 echo "== control"
 # dpkg-shlibdeps reads the package layout from a debian/control; give it a minimal one.
