@@ -27,13 +27,7 @@ import Testing
         #expect(text.contains("/county/county.pem\"") && text.contains("/spool\""), "the demo config turns bundles on")
         try text.write(to: config, atomically: true, encoding: .utf8)
 
-        let daemon = Process()
-        daemon.executableURL = Paths.binaries.appendingPathComponent("healthgated")
-        daemon.arguments = ["--config", config.path]
-        let err = Pipe()
-        daemon.standardError = err
-        daemon.standardOutput = FileHandle.nullDevice
-        try daemon.run()
+        let (daemon, err) = try startDaemon(config: config)
         Thread.sleep(forTimeInterval: 1.5)
         // Dropped as any transport should: written under a hidden name, then renamed into the spool.
         try FileManager.default.copyItem(atPath: path + "/b5.hgb", toPath: path + "/spool/.b5.part")

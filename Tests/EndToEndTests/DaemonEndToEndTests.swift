@@ -27,6 +27,19 @@ struct Run {
     var stderr: String
 }
 
+/// Starts healthgated in the background on `config`, its journal (stderr) captured, for tests that signal it
+/// or change its files while it runs. Read `stderr` once the process has exited.
+func startDaemon(config: URL) throws -> (process: Process, stderr: Pipe) {
+    let process = Process()
+    process.executableURL = Paths.binaries.appendingPathComponent("healthgated")
+    process.arguments = ["--config", config.path]
+    let stderr = Pipe()
+    process.standardError = stderr
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    return (process, stderr)
+}
+
 /// Runs a program to its end (bounded), optionally signalling it after a delay.
 func run(_ program: URL, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 180,
          signal: (Int32, after: Double)? = nil) throws -> Run {
@@ -198,13 +211,7 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         let original = try String(contentsOf: config, encoding: .utf8) + "at_end = \"idle\"\n"
         try original.write(to: config, atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = Paths.binaries.appendingPathComponent("healthgated")
-        process.arguments = ["--config", config.path]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, err) = try startDaemon(config: config)
         Thread.sleep(forTimeInterval: 1.5)
         // A broken file: refused, the running configuration kept.
         try original.replacingOccurrences(of: "approved_capacity = 40", with: "approved_capacity = 40\noccupancy_percent = 0")
