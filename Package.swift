@@ -22,6 +22,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Platform verification (issue 15): only PlatformClient and the reference platform link these.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already resolved through async-http-client; named for NIODeadline and a private CA's TLS configuration.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System libraries, found through pkg-config (see .ci/run and Makefile for the -dev packages).
@@ -88,10 +94,31 @@ let package = Package(
                 "GateCore", "HealthCode", "GateHardware", "GateBoard", "EntryLog", "GateConfig", "LinuxSystem",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The province's health-code platform over HTTPS (docs/platform-api.md): token recognition, signed
+        // requests, the time budget, the answer cache. The one target of the gate that links an HTTP client.
+        .target(
+            name: "PlatformClient",
+            dependencies: [
+                "GateCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
+        // The reference platform for the demo and the tests (loopback, SQLite, fault switches). Not in the .deb.
+        .executableTarget(
+            name: "healthgate-platform-sim",
+            dependencies: [
+                "PlatformClient", "GateCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .executableTarget(
             name: "healthgated",
             dependencies: [
-                "GateService", "GateConfig", "GateCore",
+                "GateService", "GateConfig", "GateCore", "PlatformClient", "LinuxSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -142,6 +169,7 @@ let package = Package(
         .testTarget(name: "EntryLogTests", dependencies: ["EntryLog", "EntryLogCLI", "LinuxSystem", "entrylog-crash-writer"]),
         .testTarget(name: "GateConfigTests", dependencies: ["GateConfig", "GateCore", "GateHardware"]),
         .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateBoard", "LinuxSystem", "GateTooling"]),
+        .testTarget(name: "PlatformClientTests", dependencies: ["PlatformClient", "GateCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "GateHardware", "HealthCode", "EntryLog", "GateTooling"]),
     ],
     swiftLanguageModes: [.v6],

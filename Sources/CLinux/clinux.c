@@ -1,4 +1,9 @@
+#define _GNU_SOURCE
 #include "clinux.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <errno.h>
 #include <string.h>
@@ -55,3 +60,14 @@ int hg_i2c_smbus_read_i2c_block(int fd, uint8_t command, uint8_t *out, uint8_t l
 
 const unsigned long hg_i2c_func_smbus_read_word_data = I2C_FUNC_SMBUS_READ_WORD_DATA;
 const unsigned long hg_i2c_func_smbus_read_i2c_block = I2C_FUNC_SMBUS_READ_I2C_BLOCK;
+
+int hg_open_pty(char *name, size_t name_length) {
+    int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    if (grantpt(fd) != 0 || unlockpt(fd) != 0 || ptsname_r(fd, name, name_length) != 0) {
+        int saved = errno;
+        close(fd);
+        return -saved;
+    }
+    return fd;
+}

@@ -9,6 +9,8 @@ public struct Board {
     /// True once a board playing a finite script has played it (the daemon then stops when idle);
     /// a real board never ends.
     public var scriptEnded: () -> Bool
+    /// The serial line of the resident-ID-card reader (`[id_reader] device`); nil: no ID-card path.
+    public var idReaderPath: String?
 
     public init(camera: Camera, scanner: CodeScanner, thermometer: Thermometer, io: GateIO,
                 scriptEnded: @escaping () -> Bool = { false }) {

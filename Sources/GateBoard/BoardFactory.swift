@@ -22,15 +22,20 @@ public enum BoardFactory {
             let board = try SimulatedBoard(scenario: scenario, width: config.camera.width, height: config.camera.height)
             board.loops = simulated.atEnd == .loop
             if let echo { board.narrator = { text in echo(""); echo("── \(text)") } }
-            return Board(
+            var made = Board(
                 camera: SimulatedCamera(board: board, fps: simulated.fps, path: "simulated:\(simulated.scenario)", clock: clock),
                 scanner: try scanner(config),
                 thermometer: SimulatedThermometer(board: board, path: "simulated-thermometer"),
                 io: SimulatedGateIO(board: board, path: "simulated-gpio", printer: echo, clock: clock),
                 scriptEnded: { simulated.atEnd == .stop && board.finished })
+            // "simulated": the board's own module, on the far side of a real pty.
+            made.idReaderPath = config.idReaderDevice == "simulated" ? board.idCardModule?.devicePath : config.idReaderDevice
+            return made
         case .linux:
-            return try make(LinuxBoardSettings(config, consumer: consumer), scanDensity: config.camera.scanDensity,
-                            decoders: config.scanner.decoders)
+            var made = try make(LinuxBoardSettings(config, consumer: consumer), scanDensity: config.camera.scanDensity,
+                                decoders: config.scanner.decoders)
+            made.idReaderPath = config.idReaderDevice
+            return made
         }
     }
 

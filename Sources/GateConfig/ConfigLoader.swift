@@ -141,10 +141,45 @@ public enum ConfigLoader {
             requestsDirectory: r.string("paths.requests_dir", default: "/run/healthgate/requests"),
             boardDirectory: r.string("paths.board_dir", default: "/usr/share/healthgate/board"))
 
+        let platform = readPlatform(r, gateID: gate.id)
+        if platform == nil && r.optionalString("id_reader.device") != nil {
+            r.fail("id_reader.device", "an ID card is looked up on the platform: set [platform] url too")
+        }
+        controller.platformBudgetMilliseconds = platform?.budgetMilliseconds ?? controller.platformBudgetMilliseconds
+        controller.platformUnavailablePolicy = r.oneOf("platform.on_unavailable", default: venue.defaultPlatformUnavailablePolicy)
+
         return GateConfiguration(
             gate: gate, controller: controller, codes: codes, occupancy: occupancy,
             log: log, paths: paths, board: readBoard(r, profile: profile),
-            overrideGroup: r.string("override.group", default: "gate-staff"))
+            overrideGroup: r.string("override.group", default: "gate-staff"), platform: platform)
+    }
+
+    /// `[platform]` is on once `url` is set; every other key has a default except `venue_code`.
+    private static func readPlatform(_ r: ConfigReader, gateID: String) -> GateConfiguration.Platform? {
+        let budget = r.int("platform.budget_ms", default: 1500, range: 300...30_000)
+        let prefixes = r.strings("platform.token_prefixes") ?? ["HGP:"]
+        let secretFile = r.string("platform.secret_file", default: "/etc/healthgate/platform.secret")
+        let caFile = r.optionalString("platform.ca_file")
+        let probe = r.int("platform.probe_interval_s", default: 5, range: 1...600)
+        let venueCode = r.optionalString("platform.venue_code")
+        guard let url = r.optionalString("platform.url") else { return nil }
+        let lower = url.lowercased()
+        if lower.hasPrefix("http://") {
+            let host = lower.dropFirst("http://".count).prefix { $0 != ":" && $0 != "/" }
+            // Signed requests still carry tokens and ID numbers: only the reference platform on this machine goes unencrypted.
+            if !["127.0.0.1", "localhost", "[::1]"].contains(String(host)) {
+                r.fail("platform.url", "must be https:// (plain http:// only to 127.0.0.1 or localhost, got \"\(url)\")")
+            }
+        } else if !lower.hasPrefix("https://") {
+            r.fail("platform.url", "must be an https:// URL (got \"\(url)\")")
+        }
+        if venueCode?.isEmpty ?? true { r.fail("platform.venue_code", "required with platform.url: the platform answers per registered venue") }
+        if prefixes.isEmpty || prefixes.contains(where: \.isEmpty) {
+            r.fail("platform.token_prefixes", "needs at least one non-empty prefix: an empty one would send every code to the platform")
+        }
+        return GateConfiguration.Platform(url: url.hasSuffix("/") ? String(url.dropLast()) : url, venueCode: venueCode ?? "",
+                                          tokenPrefixes: prefixes, secretFile: secretFile, caFile: caFile,
+                                          budgetMilliseconds: budget, probeIntervalSeconds: probe)
     }
 
     private static func readBoard(_ r: ConfigReader, profile: String) -> BoardConfiguration {
@@ -188,8 +223,17 @@ public enum ConfigLoader {
                 fps: r.int("board.simulated.fps", default: 20, range: 1...1000),
                 atEnd: r.oneOf("board.simulated.at_end", default: BoardConfiguration.Simulated.AtEnd.stop))
         }
-        return BoardConfiguration(profile: profile, kind: kind, camera: camera, thermometer: thermometer, gpio: gpio,
-                                  simulated: simulated, scanner: readScanner(r))
+        var board = BoardConfiguration(profile: profile, kind: kind, camera: camera, thermometer: thermometer, gpio: gpio,
+                                       simulated: simulated, scanner: readScanner(r))
+        if let device = r.optionalString("id_reader.device") {
+            if device == "simulated" && kind != .simulated {
+                r.fail("id_reader.device", "\"simulated\" is the simulated board's reader; a real board names its serial line (/dev/ttyUSB0)")
+            } else if device != "simulated" && !device.hasPrefix("/dev/") {
+                r.fail("id_reader.device", "expected a serial device such as /dev/ttyUSB0 (got \"\(device)\")")
+            }
+            board.idReaderDevice = device
+        }
+        return board
     }
 
     /// `[scanner] decoders`: a non-empty list of known decoders, each once. A name this build does not

@@ -63,6 +63,25 @@ public struct GateConfiguration: Sendable, Equatable {
         public var boardDirectory: String
     }
 
+    /// `[platform]`: online verification of platform tokens (docs/platform-api.md); nil = no platform path.
+    public struct Platform: Sendable, Equatable {
+        /// Base URL, `https://…` (plain `http://` only to a loopback address: the reference platform).
+        public var url: String
+        /// The venue's registration with the platform (场所码), sent with every request.
+        public var venueCode: String
+        /// Payloads starting with one of these are platform tokens (a prefix such as `HGP:` or a URL such as
+        /// `https://hc.example.gov.cn/c/`).
+        public var tokenPrefixes: [String]
+        /// The gate's signing secret: root-owned, readable by the daemon only; never logged.
+        public var secretFile: String
+        /// Extra CA certificates (PEM) for a platform with a private CA; nil = the system's trust roots.
+        public var caFile: String?
+        /// The time budget of one verification, one retry included (300…30000 ms).
+        public var budgetMilliseconds: Int
+        /// Seconds between health probes while the platform is unavailable (recovery without visitors).
+        public var probeIntervalSeconds: Int
+    }
+
     public var gate: Gate
     /// Rules, timings, the thermometer's calibration, anti-passback and presentation filtering: the controller's.
     public var controller: ControllerSettings
@@ -73,6 +92,7 @@ public struct GateConfiguration: Sendable, Equatable {
     public var board: BoardConfiguration
     /// Group whose members may use `gatectl open`.
     public var overrideGroup: String
+    public var platform: Platform? = nil
 }
 
 /// The board: which drivers, and their devices and lines. A named profile (`board/<profile>.toml`)
@@ -130,6 +150,9 @@ public struct BoardConfiguration: Sendable, Equatable {
     public var simulated: Simulated?
     /// Part of the board because `BoardFactory` builds the scanner with the camera; read from `[scanner]`.
     public var scanner = Scanner()
+    /// `[id_reader] device`: the resident-ID-card reader's serial line (`/dev/ttyUSB0`, or `simulated` on the
+    /// simulated board); nil: no ID-card path.
+    public var idReaderDevice: String? = nil
 
     public static let outputFunctions = ["relay", "green", "yellow", "red", "buzzer"]
     public static let inputFunctions = ["exit_sensor", "fire_alarm", "staff_button"]

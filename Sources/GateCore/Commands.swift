@@ -14,6 +14,8 @@ public enum Signal: String, Sendable, CaseIterable, Codable {
     case capacityFull = "capacity_full"
     /// 预检分诊: fever at a hospital, go to the fever clinic.
     case feverClinic = "fever_clinic"
+    /// 正在核验: the code is being checked online (platform token), within the time budget.
+    case verifying
     case fault
     /// Fire alarm: gate held open.
     case emergencyOpen = "emergency_open"
@@ -93,6 +95,17 @@ public enum GateEvent: Sendable, Equatable {
     case bundleRefused(String)
     /// The daily occupancy reset time passed.
     case occupancyReset
+    /// The executor started an online lookup for the presentation just asked about (`.verifyCode`): the
+    /// controller waits in `verifying` for its `.codePresented` until `platform.budget_ms` has passed. The verdict
+    /// holds what is known offline (format, fingerprint) and no credential.
+    case verificationPending(CodeVerdict)
+    /// The platform's verdict on the lookup being waited for (`verifying`); dropped when it is not that lookup's.
+    case platformAnswered(CodeVerdict)
+    /// The platform could not answer (connection refused, 5xx, malformed, budget exceeded); `fingerprint` names
+    /// the lookup that failed (nil: a background probe). Logged as `platform_unavailable` when it was available.
+    case platformUnavailable(fingerprint: String?, reason: String)
+    /// The platform answered (a lookup or a probe): logged as `platform_recovered` when it was unavailable.
+    case platformAvailable
     /// Time passed; the controller releases holds and runs re-measurements.
     case tick
     /// The daemon starts or stops (logged as event rows).

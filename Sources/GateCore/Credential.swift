@@ -95,6 +95,21 @@ public struct CodeVerdict: Sendable, Equatable {
     }
 
     public var isValid: Bool { reasons.isEmpty && credential != nil }
+
+    /// What the gate knows of the holder before (or without) a credential: an ID card's masked name and number and
+    /// the keyed pseudonym of its number. Only for `register_and_admit` rows; never the raw number.
+    public var registration: Registration?
+
+    public struct Registration: Sendable, Equatable {
+        public var maskedName: String
+        public var maskedIDNumber: String
+        public var subjectID: String
+        public init(maskedName: String, maskedIDNumber: String, subjectID: String) {
+            self.maskedName = maskedName
+            self.maskedIDNumber = maskedIDNumber
+            self.subjectID = subjectID
+        }
+    }
 }
 
 /// What the verifier knows about the wall clock it validates against.

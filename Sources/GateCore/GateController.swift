@@ -17,6 +17,10 @@ public struct ControllerSettings: Sendable, Equatable {
     /// A code held in view for many frames is one presentation; it counts again after this long out of view.
     public var presentationAbsenceMilliseconds: Int
 
+    /// The time budget of an online (platform) verification: past it, `platformUnavailablePolicy` decides.
+    public var platformBudgetMilliseconds: Int = 1500
+    public var platformUnavailablePolicy: PlatformUnavailablePolicy = .refuse
+
     public enum LogFailurePolicy: String, Sendable, CaseIterable {
         /// Refuse everyone while the log cannot be written (a row always exists before the relay opens).
         case refuse
@@ -40,8 +44,21 @@ public struct ControllerSettings: Sendable, Equatable {
     }
 }
 
+/// `[platform] on_unavailable`: what the gate does while the health-code platform cannot answer.
+public enum PlatformUnavailablePolicy: String, Sendable, CaseIterable {
+    /// Refuse every code, offline-signed ones too: the venue's orders require the platform's live answer.
+    case refuse
+    /// Refuse platform tokens with `platform_unavailable`; codes verified offline (HG1, HC1) still pass.
+    case offlineCodesOnly = "offline_codes_only"
+    /// 实名登记: admit a platform token on a normal temperature (and capacity), the row marked `unverified`
+    /// with the token's fingerprint for later checking; offline codes pass as usual.
+    case registerAndAdmit = "register_and_admit"
+}
+
 public enum GateState: String, Sendable, Equatable, Codable {
     case ready, measuring, admitted, refused, fault
+    /// A platform token is being checked online, within the time budget (the frame loop keeps running).
+    case verifying
     case emergencyOpen = "emergency_open"
     /// Never a controller state: the status file's last word once the daemon has stopped.
     case stopped
@@ -78,6 +95,12 @@ public struct GateController: Sendable {
     /// The rules as configured; `settings.rules` is these with the applied bundle's overrides on top.
     private var configuredRules: VenueRules
     public private(set) var ruleOverrides = RuleOverrides()
+    /// The online lookup being waited for (state `verifying`) and its deadline, in monotonic seconds.
+    private var lookup: (verdict: CodeVerdict, deadline: Double)?
+    /// Whether the platform answered last time it was asked; changes are `platform_unavailable` /
+    /// `platform_recovered` rows. `platformProblem` is the last failure, for the status file.
+    public private(set) var platformAvailable = true
+    public private(set) var platformProblem: String?
 
     /// `recentAdmissions` (from the entry log) keeps anti-passback across a restart.
     public init(settings: ControllerSettings, occupancy: Int = 0,
@@ -114,35 +137,35 @@ public struct GateController: Sendable {
 
         case .codePresented(let verdict):
             guard acceptsCodes else { return [] }
-            holdUntil = nil
-            let replayed = verdict.isValid && replayGuard.isReplay(verdict.fingerprint, now: now)
-            let rules = CodePolicy.evaluate(verdict: verdict, replayed: replayed, rules: settings.rules,
-                                            occupancy: occupancy, now: now)
-            if rules.contains(where: { $0.outcome == .fail }) {
-                return decide(PendingAttempt(verdict: verdict, rules: rules), admitted: false, clock: clock)
-            }
-            if let fault = faults[.gpio] {
-                // An admission is a relay that opens: with the outputs failing it would be a row and no gate.
-                var attempt = PendingAttempt(verdict: verdict, rules: rules)
-                attempt.rules.append(RuleResult("outputs", .fail, .gpioFault))
-                return decide(attempt, admitted: false, clock: clock, detail: fault)
-            }
-            if let fault = faults[.trust] {
-                // A stale county bundle under the `refuse` policy: the keys and lists may no longer be the county's.
-                var attempt = PendingAttempt(verdict: verdict, rules: rules)
-                attempt.rules.append(RuleResult("trust", .fail, .staleBundle))
-                return decide(attempt, admitted: false, clock: clock, detail: fault)
-            }
-            if let fault = faults[.thermometer] {
-                // Never admit without a temperature: refuse at once rather than wait on a dead sensor.
-                var attempt = PendingAttempt(verdict: verdict, rules: rules)
-                attempt.rules.append(RuleResult("temperature", .fail, .sensorFault))
-                return decide(attempt, admitted: false, clock: clock, detail: fault)
-            }
-            pending = PendingAttempt(verdict: verdict, rules: rules)
-            state = .measuring
-            return [.indicate(.measuring), .measureTemperature]
+            return presented(verdict, clock: clock)
 
+        case .platformAnswered(let verdict):
+            // Only the answer to the lookup being waited for; a late answer to an abandoned one is dropped.
+            guard state == .verifying, let waiting = lookup, waiting.verdict.fingerprint == verdict.fingerprint else { return [] }
+            lookup = nil
+            // An ID card the platform refused still leaves its masked identity in the row (who tried to enter).
+            var answered = verdict
+            if answered.registration == nil { answered.registration = waiting.verdict.registration }
+            return presented(answered, clock: clock)
+
+
+        case .verificationPending(let verdict):
+            guard acceptsCodes else { return [] }
+            holdUntil = nil
+            lookup = (verdict, clock.monotonic + Double(settings.platformBudgetMilliseconds) / 1000)
+            state = .verifying
+            return [.indicate(.verifying)]
+
+        case .platformUnavailable(let fingerprint, let reason):
+            var commands = platformChanged(available: false, reason: reason, clock: clock)
+            if state == .verifying, let waiting = lookup, fingerprint == waiting.verdict.fingerprint {
+                lookup = nil
+                commands += platformFallback(waiting.verdict, clock: clock)
+            }
+            return commands
+
+        case .platformAvailable:
+            return platformChanged(available: true, reason: nil, clock: clock)
         case .temperatureRead(let objectCelsius):
             guard state == .measuring, var attempt = pending, attempt.remeasureAt == nil else { return [] }
             return temperatureTaken(settings.temperatureModel.sample(objectCelsius: objectCelsius), attempt: &attempt, clock: clock)
@@ -272,10 +295,86 @@ public struct GateController: Sendable {
         }
     }
 
+    /// A verdict on a presentation (offline, cached or the platform's): the rules, then the measurement.
+    private mutating func presented(_ verdict: CodeVerdict, clock: ClockReading) -> [GateCommand] {
+        let now = clock.now
+        holdUntil = nil
+        let replayed = verdict.isValid && replayGuard.isReplay(verdict.fingerprint, now: now)
+        var rules = CodePolicy.evaluate(verdict: verdict, replayed: replayed, rules: settings.rules,
+                                        occupancy: occupancy, now: now)
+        if !platformAvailable && settings.platformUnavailablePolicy == .refuse && verdict.format != .platform && verdict.format != .idCard {
+            rules.append(RuleResult("platform", .fail, .platformUnavailable))
+        }
+        if rules.contains(where: { $0.outcome == .fail }) {
+            return decide(PendingAttempt(verdict: verdict, rules: rules), admitted: false, clock: clock)
+        }
+        return beginMeasuring(PendingAttempt(verdict: verdict, rules: rules), clock: clock)
+    }
+
+    /// An attempt whose code passed: refused at once when a device it needs has failed, else measured.
+    private mutating func beginMeasuring(_ attempt: PendingAttempt, clock: ClockReading) -> [GateCommand] {
+        var attempt = attempt
+        if let fault = faults[.gpio] {
+            // An admission is a relay that opens: with the outputs failing it would be a row and no gate.
+            attempt.rules.append(RuleResult("outputs", .fail, .gpioFault))
+            return decide(attempt, admitted: false, clock: clock, detail: fault)
+        }
+        if let fault = faults[.trust] {
+            // A stale county bundle under the `refuse` policy: the keys and lists may no longer be the county's.
+            attempt.rules.append(RuleResult("trust", .fail, .staleBundle))
+            return decide(attempt, admitted: false, clock: clock, detail: fault)
+        }
+        if let fault = faults[.thermometer] {
+            // Never admit without a temperature: refuse at once rather than wait on a dead sensor.
+            attempt.rules.append(RuleResult("temperature", .fail, .sensorFault))
+            return decide(attempt, admitted: false, clock: clock, detail: fault)
+        }
+        pending = attempt
+        state = .measuring
+        return [.indicate(.measuring), .measureTemperature]
+    }
+
+    /// The platform's availability as the last lookup or probe found it: a change is an event row.
+    private mutating func platformChanged(available: Bool, reason: String?, clock: ClockReading) -> [GateCommand] {
+        if !available { platformProblem = reason }
+        guard available != platformAvailable else { return [] }
+        platformAvailable = available
+        if available {
+            platformProblem = nil
+            return [.log(eventRecord("platform_recovered", clock: clock))]
+        }
+        return [.log(eventRecord("platform_unavailable", clock: clock,
+                                 detail: "\(reason ?? "no answer"); on_unavailable = \(settings.platformUnavailablePolicy.rawValue)"))]
+    }
+
+    /// `on_unavailable` for a lookup the platform did not answer in time (or could not answer).
+    private mutating func platformFallback(_ verdict: CodeVerdict, clock: ClockReading) -> [GateCommand] {
+        let detail = "platform: \(platformProblem ?? "no answer")"
+        guard settings.platformUnavailablePolicy == .registerAndAdmit else {
+            return decide(PendingAttempt(verdict: verdict, rules: [RuleResult("platform", .fail, .platformUnavailable)]),
+                          admitted: false, clock: clock, detail: detail)
+        }
+        // Registered, not verified: nothing is known of colour or tests, so only what the gate measures itself
+        // (temperature, capacity) and anti-passback on the token decide.
+        var rules = [RuleResult("platform", .pass, .unverified)]
+        rules.append(replayGuard.isReplay(verdict.fingerprint, now: clock.now)
+                     ? RuleResult("anti_passback", .fail, .replayed) : RuleResult("anti_passback", .pass))
+        rules.append(CodePolicy.capacityRule(rules: settings.rules, occupancy: occupancy))
+        if rules.contains(where: { $0.outcome == .fail }) {
+            return decide(PendingAttempt(verdict: verdict, rules: rules), admitted: false, clock: clock, detail: detail)
+        }
+        return beginMeasuring(PendingAttempt(verdict: verdict, rules: rules), clock: clock)
+    }
+
     /// Drops the attempt being measured, if any, and returns its row: every presented code gets one, and a person
     /// whose code was read before the gate was opened for other reasons matters to contact tracing. The gate
     /// decided nothing about them, so the row's decision is `none`.
     private mutating func abandonPending(_ cause: String, clock: ClockReading) -> [GateCommand] {
+        if let waiting = lookup {
+            // A platform lookup cut short: the code was presented, so it gets its row (the late answer is dropped).
+            lookup = nil
+            pending = PendingAttempt(verdict: waiting.verdict, rules: [RuleResult("platform", .skip)])
+        }
         guard let attempt = pending else { return [] }
         pending = nil
         var record = attemptRecord(attempt, clock: clock, admitted: false, reasons: [])
@@ -313,6 +412,11 @@ public struct GateController: Sendable {
     private mutating func tick(clock: ClockReading) -> [GateCommand] {
         // Deadlines are monotonic: NTP stepping the wall clock (a board that booted ahead) moves neither.
         let now = clock.monotonic
+        if state == .verifying, let waiting = lookup, now >= waiting.deadline {
+            lookup = nil
+            let budget = "no answer within \(settings.platformBudgetMilliseconds) ms"
+            return platformChanged(available: false, reason: budget, clock: clock) + platformFallback(waiting.verdict, clock: clock)
+        }
         if var attempt = pending, let remeasureAt = attempt.remeasureAt, now >= remeasureAt {
             attempt.remeasureAt = nil
             pending = attempt
@@ -426,8 +530,9 @@ public struct GateController: Sendable {
         return EntryRecord(
             time: clock.now, kind: .attempt, decision: admitted ? .admitted : .refused, reasons: reasons,
             format: verdict.format, issuer: credential?.issuer, colour: credential?.colour,
-            maskedName: credential?.maskedName, maskedIDNumber: credential?.maskedIDNumber,
-            subjectID: credential?.subjectID,
+            maskedName: credential?.maskedName ?? verdict.registration?.maskedName,
+            maskedIDNumber: credential?.maskedIDNumber ?? verdict.registration?.maskedIDNumber,
+            subjectID: credential?.subjectID ?? verdict.registration?.subjectID,
             nucleicAcidAgeHours: natAge.flatMap { $0.isFinite ? ($0 * 10).rounded() / 10 : nil },
             vaccinationDoses: credential?.vaccination?.doses,
             occupancyAfter: occupancy, clockSynchronised: clock.synchronised,

@@ -55,6 +55,21 @@ public struct GateStatus: Sendable, Equatable, Codable {
     public var nearestKeyExpiry: EpochSeconds?
     /// The applied county bundle and its freshness; nil when the gate pins no county key (bundles off).
     public var bundle: BundleStatus?
+    /// The health-code platform as the last lookup or probe found it; nil when no `[platform]` is configured.
+    public var platform: PlatformStatus?
+
+    public struct PlatformStatus: Sendable, Equatable, Codable {
+        public var available: Bool
+        /// The last failure while unavailable (no personal data: a status, a timeout, a connection error).
+        public var problem: String?
+        /// `platform.on_unavailable` in force.
+        public var policy: String
+        public init(available: Bool, problem: String?, policy: String) {
+            self.available = available
+            self.problem = problem
+            self.policy = policy
+        }
+    }
 
     public struct BundleStatus: Sendable, Equatable, Codable {
         /// nil: none applied yet.

@@ -34,6 +34,13 @@ public enum Reason: String, Sendable, Codable, CaseIterable, Hashable {
     case revoked
     /// The signed bundle the gate holds is older than `codes.max_bundle_age_h` and `codes.stale_bundle` is `refuse`.
     case staleBundle = "stale_bundle"
+    /// A platform token (or ID card) could not be checked online: no answer within `platform.budget_ms`, connection
+    /// refused, a 5xx or a malformed answer; `platform.on_unavailable` decided (docs/platform-api.md).
+    case platformUnavailable = "platform_unavailable"
+    /// Admitted under `on_unavailable = "register_and_admit"` without an online check: recorded for later checking.
+    case unverified
+    /// The platform does not know this token (never issued, or withdrawn).
+    case unknownToken = "unknown_token"
 }
 
 /// Colour of a health code as the issuing platform assigned it.
@@ -45,5 +52,7 @@ public enum CodeColour: String, Sendable, Codable, CaseIterable {
 public enum CodeFormat: String, Sendable, Codable, CaseIterable {
     case hg1 = "HG1"       // the project's own signed colour code (docs/codes.md)
     case hc1 = "HC1"       // EU Digital COVID Certificate
+    case platform          // a token the province's platform answers for (docs/platform-api.md)
+    case idCard = "id_card"  // a resident ID card on the serial reader, looked up on the platform (docs/id-card.md)
     case unknown
 }

@@ -82,6 +82,17 @@ public struct RuleOverrides: Sendable, Equatable {
 
 /// Venue kinds the orders name, each with its default rules. The defaults follow the orders: every
 /// venue scans and measures; crowded or vulnerable places add the 48-hour test and 双码联查.
+extension VenueProfile {
+    /// `platform.on_unavailable` unless set: venues that fell back to registration by hand (实名登记) when a
+    /// platform went down register and admit; where vulnerable people are inside, only offline-verifiable codes pass.
+    public var defaultPlatformUnavailablePolicy: PlatformUnavailablePolicy {
+        switch self {
+        case .hospital, .school, .elderlyCare: return .offlineCodesOnly
+        case .station, .market, .hotel, .scenicSpot, .largeEvent: return .registerAndAdmit
+        }
+    }
+}
+
 public enum VenueProfile: String, Sendable, CaseIterable {
     case station, market, hospital, school
     case elderlyCare = "elderly_care"

@@ -22,7 +22,7 @@ public struct LumaFrame {
 
 /// Errors every driver reports in the same shape: which device, which call, what errno said.
 public struct DeviceError: Error, CustomStringConvertible, Sendable, Equatable {
-    public enum Device: String, Sendable { case camera, thermometer, gpio, scanner }
+    public enum Device: String, Sendable { case camera, thermometer, gpio, scanner, idReader = "id_reader" }
     public var device: Device
     /// e.g. `/dev/video0`, `/dev/i2c-1@0x5a`, `gpiochip0:GPIO17`.
     public var path: String

@@ -78,6 +78,7 @@ final class Actuator {
         switch signal {
         case .ready: return [:]
         case .measuring: return [.green: .blink]
+        case .verifying: return [.green: .blink, .yellow: .blink]
         case .admitted: return [.green: .on]
         case .admittedPrompt: return [.green: .on, .yellow: .on]
         case .refused: return [.red: .on]

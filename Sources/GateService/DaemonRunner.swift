@@ -17,7 +17,7 @@ public enum GateDaemonRunner {
     }
 
     public static func run(configuration: GateConfiguration, configPath: String, logger: Logger,
-                           hooks: (Daemon) -> Void = { _ in }) throws {
+                           platform: PlatformVerifying? = nil, hooks: (Daemon) -> Void = { _ in }) throws {
         LocalTime.useZone(configuration.gate.timeZone)
         let clock = SystemClock(assumeSynchronised: configuration.codes.assumeClockSynchronised)
         let board = try BoardFactory.make(configuration.board, clock: clock, echo: { printLine($0) })
@@ -43,8 +43,11 @@ public enum GateDaemonRunner {
             logger.error("cannot read the kernel's clock state; codes are checked as on an unsynchronised clock",
                          metadata: ["errno": "\(errno)", "call": "adjtimex"])
         }
+        // No reader configured (or no platform to ask): no ID-card path at all.
+        let idCards = platform == nil ? nil : board.idReaderPath.map { IDCardPoller(path: $0) }
+        idCards?.start()
         let pipeline = GatePipeline(configuration: configuration, board: board, verifier: verifier, log: log,
-                                    clock: clock, logger: logger)
+                                    clock: clock, logger: logger, platform: platform, idCards: idCards)
         let daemon = Daemon(configuration: configuration, configPath: configPath, pipeline: pipeline, logger: logger,
                             reloadConfiguration: { try ConfigLoader.load(path: configPath) })
         hooks(daemon)

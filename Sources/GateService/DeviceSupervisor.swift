@@ -55,7 +55,11 @@ final class DeviceSupervisor {
 
     /// A device failed: one journal line and one event per fault (a broken output line fails on every loop turn).
     func failed(_ error: DeviceError) -> [GateEvent] {
-        let source = Self.source(of: error.device)
+        guard let source = Self.source(of: error.device) else {
+            // The ID-card reader has its own poller and never faults the gate: codes still work without it.
+            logger.warning("device error", metadata: ["error": "\(error)"])
+            return []
+        }
         if source == .camera {
             // Every failed open or capture lengthens the camera's back-off.
             cameraOpen = false
@@ -146,11 +150,12 @@ final class DeviceSupervisor {
         }
     }
 
-    static func source(of device: DeviceError.Device) -> FaultSource {
+    static func source(of device: DeviceError.Device) -> FaultSource? {
         switch device {
         case .camera, .scanner: return .camera
         case .thermometer: return .thermometer
         case .gpio: return .gpio
+        case .idReader: return nil
         }
     }
 }

@@ -74,6 +74,8 @@ public struct GateMetrics: Sendable, Equatable {
     public var nearestKeyExpiry: EpochSeconds?
     /// The county bundle and its freshness; nil when bundles are off (no county key pinned).
     public var bundle: GateStatus.BundleStatus?
+    /// The health-code platform's availability; nil when no `[platform]` is configured.
+    public var platform: GateStatus.PlatformStatus?
 
     public init(gateID: String, version: String, startedAt: EpochSeconds) {
         self.gateID = gateID

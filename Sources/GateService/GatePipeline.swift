@@ -6,6 +6,10 @@ import GateHardware
 import LinuxSystem
 import Logging
 
+extension GateEvent {
+    var isPending: Bool { if case .verificationPending = self { true } else { false } }
+}
+
 /// The one path for data: frame → code read → controller → commands (verify, measure, log, outputs).
 /// It decides nothing: events go to the controller and its commands are executed, the answers (a verdict,
 /// a reading, a committed or failed row, an output fault) going back as events after the batch. Beside it,
@@ -17,6 +21,14 @@ public final class GatePipeline {
     public let clock: GateClock
     private let board: Board
     private let verifier: CodeVerifying
+    /// Online verification of platform tokens; nil without `[platform]`.
+    private let platform: PlatformVerifying?
+    /// The resident-ID-card reader's poller; nil without `[id_reader]`.
+    private let idCards: IDCardPoller?
+    /// The card last put on the reader, offered to the controller as a presentation once it takes codes; kept
+    /// in memory only, for at most `cardWaitSeconds`, and dropped as soon as its lookup has started.
+    private var waitingCard: (card: IDCard, handle: String, until: Double)?
+    private static let cardWaitSeconds = 10.0
     private let log: EntryLogging
     private let logger: Logger
     private let actuator: Actuator
@@ -34,10 +46,12 @@ public final class GatePipeline {
     public var onDecisionLatency: ((Double) -> Void)?
 
     public init(configuration: GateConfiguration, board: Board, verifier: CodeVerifying, log: EntryLogging,
-                clock: GateClock, logger: Logger) {
+                clock: GateClock, logger: Logger, platform: PlatformVerifying? = nil, idCards: IDCardPoller? = nil) {
         self.configuration = configuration
         self.board = board
         self.verifier = verifier
+        self.platform = platform
+        self.idCards = idCards
         self.log = log
         self.clock = clock
         self.logger = logger
@@ -79,6 +93,11 @@ public final class GatePipeline {
         let now = clock.monotonic()
         actuator.tick(now: now)
         run(.tick)
+        if let platform {
+            platform.tick(monotonic: now)
+            run(platform.takeEvents())
+            takeIDCards(now: now)
+        }
         pollInputs()
         if now >= nextHousekeeping {
             nextHousekeeping = now + 1
@@ -96,6 +115,9 @@ public final class GatePipeline {
         actuator.safeState()
         devices.closeAll()
         sink.close()
+        idCards?.stop()
+        waitingCard = nil
+        platform?.shutdown()
         // The last head leaves with the stop, so a log lost while the gate was off is caught at the next start.
         do { try log.writeAnchor(now: clock.read().now, force: true) } catch {
             logger.error("entry log anchor not written", metadata: ["error": "\(error)"])
@@ -135,6 +157,10 @@ public final class GatePipeline {
             startedAt: startedAt, updatedAt: now.now, framesProcessed: framesProcessed,
             trustKeys: verifier.trustKeyCount, nearestKeyExpiry: verifier.nearestKeyExpiry)
         status.bundle = housekeeping.bundles.status(now)
+        if platform != nil {
+            status.platform = GateStatus.PlatformStatus(available: controller.platformAvailable, problem: controller.platformProblem,
+                                                        policy: configuration.controller.platformUnavailablePolicy.rawValue)
+        }
         return status
     }
 
@@ -169,6 +195,30 @@ public final class GatePipeline {
             let failure = error as? DeviceError
                 ?? DeviceError(device: .camera, path: board.camera.path, operation: "capture", message: "\(error)")
             run(devices.failed(failure))
+        }
+    }
+
+    /// Cards from the reader's thread become presentations; reader trouble goes to the journal (the gate still
+    /// works for codes, so it is not a gate fault).
+    private func takeIDCards(now: Double) {
+        guard let idCards, let platform else { return }
+        for report in idCards.take() {
+            switch report {
+            case .card(let card):
+                waitingCard = (card, platform.presentationHandle(for: card), now + Self.cardWaitSeconds)
+                logger.info("ID card on the reader", metadata: ["card": "\(card)"])  // masked by IDCard itself
+            case .failed(let message):
+                logger.warning("ID-card reader failed; retrying", metadata: ["error": "\(message)"])
+            case .recovered:
+                logger.notice("ID-card reader answers again", metadata: ["device": "\(idCards.path)"])
+            }
+        }
+        guard let waiting = waitingCard else { return }
+        if now > waiting.until {
+            waitingCard = nil
+        } else if controller.acceptsCodes {
+            run(.codeRead(Array(waiting.handle.utf8)))
+            waitingCard = nil
         }
     }
 
@@ -248,6 +298,16 @@ public final class GatePipeline {
             return []
         case .verifyCode(let payload):
             let reading = clock.read()
+            if let platform, let waiting = waitingCard, payload.elementsEqual(waiting.handle.utf8) {
+                waitingCard = nil
+                logger.info("code presented", metadata: ["format": "id_card", "lookup": "started"])
+                return [platform.lookup(card: waiting.card, clock: reading)]
+            }
+            if let platform, let answer = platform.lookup(payload: payload, clock: reading) {
+                // The lookup runs in the background: the frame loop goes on, the answer comes through takeEvents().
+                logger.info("code presented", metadata: ["format": "platform", "lookup": "\(answer.isPending ? "started" : "cached")"])
+                return [answer]
+            }
             let verdict = verifier.verify(payload: payload, clock: reading)
             logger.info("code presented", metadata: [
                 "format": "\(verdict.format.rawValue)",

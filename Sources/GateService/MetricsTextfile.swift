@@ -132,6 +132,11 @@ extension GateMetrics {
                 out.sample("healthgate_bundle_created_timestamp_seconds", B.format(createdAt))
             }
         }
+        if let platform {
+            out.family("healthgate_platform_available", "gauge",
+                       "1 while the health-code platform answers, 0 while platform.on_unavailable decides.")
+            out.sample("healthgate_platform_available", platform.available ? "1" : "0", labels: [("policy", platform.policy)])
+        }
         return out.text
     }
 }

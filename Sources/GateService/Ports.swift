@@ -22,6 +22,22 @@ extension CodeVerifying {
     public func install(bundle: VerifiedBundle) {}
 }
 
+/// What the pipeline needs from the platform adapter (PlatformClient conforms, wired by healthgated so only the
+/// daemon links the HTTP client). Nothing here blocks: answers arrive later through `takeEvents()`.
+public protocol PlatformVerifying: AnyObject {
+    /// nil: not a platform token. Else `.codePresented` (a cached answer) or `.verificationPending` (lookup started).
+    func lookup(payload: [UInt8], clock: ClockReading) -> GateEvent?
+    /// Answers and availability changes that arrived since the last call.
+    func takeEvents() -> [GateEvent]
+    /// Each loop turn: health probes while the platform is unavailable.
+    func tick(monotonic: Double)
+    func shutdown()
+    /// An ID card as the controller sees it: `IDC:` and the keyed pseudonym of the number (never the number).
+    func presentationHandle(for card: IDCard) -> String
+    /// Looks up the card's holder: `.verificationPending` with the masked identity, the answer later.
+    func lookup(card: IDCard, clock: ClockReading) -> GateEvent
+}
+
 /// What the pipeline needs from the entry log (EntryLog's writer conforms).
 public protocol EntryLogging: AnyObject {
     /// Returns once the row is durably committed.

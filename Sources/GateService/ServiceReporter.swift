@@ -86,6 +86,7 @@ public final class ServiceReporter {
         metrics.trustKeyCount = status.trustKeys
         metrics.nearestKeyExpiry = status.nearestKeyExpiry
         metrics.bundle = status.bundle
+        metrics.platform = status.platform
         let inFault = Set(status.faults.map(\.source.rawValue))
         for device in Set(GateMetrics.knownDevices).union(metrics.devicesInFault).union(inFault) {
             metrics.setFault(device: device, active: inFault.contains(device))

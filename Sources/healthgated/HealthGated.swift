@@ -3,7 +3,12 @@ import ArgumentParser
 import GateConfig
 import GateCore
 import GateService
+import LinuxSystem
 import Logging
+import PlatformClient
+
+/// The HTTP adapter as the pipeline's port: conformance here, so GateService never links the HTTP client.
+extension PlatformClient: PlatformVerifying {}
 
 /// healthgated: the gate daemon. Wiring only; everything it runs lives in GateService.
 @main
@@ -54,12 +59,44 @@ struct HealthGated: ParsableCommand {
         let logger = Logger(label: "healthgated")
         do {
             let reporter = ServiceReporter(configuration: loaded, logger: logger)
-            try GateDaemonRunner.run(configuration: loaded, configPath: config, logger: logger, hooks: reporter.attach(to:))
+            let platform = try loaded.platform.map { try makePlatformClient($0, gateID: loaded.gate.id, subjectKey: loaded.codes.subjectKey) }
+            try GateDaemonRunner.run(configuration: loaded, configPath: config, logger: logger, platform: platform,
+                                     hooks: reporter.attach(to:))
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
     }
+}
+
+struct PlatformStartError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// The platform secret is issued by the platform with the gate's registration: never created here.
+func makePlatformClient(_ platform: GateConfiguration.Platform, gateID: String, subjectKey: String) throws -> PlatformClient {
+    guard access(platform.secretFile, F_OK) == 0 else {
+        throw PlatformStartError(description: "platform.secret_file \(platform.secretFile): missing (the platform issues it with the gate's registration)")
+    }
+    let secret: [UInt8]
+    do {
+        secret = try SecretFile.readOrCreate(path: platform.secretFile, byteCount: 32, create: { [] }).bytes
+    } catch {
+        throw PlatformStartError(description: "platform.secret_file \(platform.secretFile): \(error.message)")
+    }
+    // The deployment's subject key (created on first start, as for HC1 pseudonyms): ID cards are pseudonymised under it.
+    let pseudonymKey: [UInt8]
+    do {
+        pseudonymKey = try SecretFile.readOrCreate(path: subjectKey, byteCount: 32, create: {
+            (0..<32).map { _ in UInt8.random(in: 0...255) }
+        }).bytes
+    } catch {
+        throw PlatformStartError(description: "codes.subject_key \(subjectKey): \(error.message)")
+    }
+    return try PlatformClient(settings: .init(baseURL: platform.url, gateID: gateID, venueCode: platform.venueCode,
+                                              tokenPrefixes: platform.tokenPrefixes, budgetMilliseconds: platform.budgetMilliseconds,
+                                              probeIntervalSeconds: platform.probeIntervalSeconds, caFile: platform.caFile),
+                              secret: secret, pseudonymKey: pseudonymKey)
 }
 
 func printError(_ text: String) {

@@ -3,6 +3,7 @@
 #ifndef HEALTHGATE_CLINUX_H
 #define HEALTHGATE_CLINUX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /// ioctl(fd, request, arg) with EINTR retried. Returns the ioctl's result or -errno.
@@ -32,5 +33,10 @@ int hg_i2c_smbus_read_i2c_block(int fd, uint8_t command, uint8_t *out, uint8_t l
 /// I2C_FUNC_SMBUS_READ_WORD_DATA and I2C_FUNC_SMBUS_READ_I2C_BLOCK from linux/i2c.h.
 extern const unsigned long hg_i2c_func_smbus_read_word_data;
 extern const unsigned long hg_i2c_func_smbus_read_i2c_block;
+
+
+/// posix_openpt + grantpt + unlockpt + ptsname_r: a new pseudo-terminal pair (the simulated ID-card reader's
+/// line). Returns the master descriptor and writes the slave's path into `name`, or -errno.
+int hg_open_pty(char *name, size_t name_length);
 
 #endif

@@ -1,3 +1,4 @@
+import GateCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -32,6 +33,8 @@ public struct Scenario: Sendable {
         /// Copies `path` into `directory` (written under a hidden name, then renamed in, as a transport should):
         /// the simulation of a file arriving on the gate, such as a county bundle reaching the spool.
         case drop(path: String, directory: String)
+        /// A resident ID card put on the simulated reader (nil: taken off).
+        case idCard(IDCard?)
     }
 
     public struct ParseError: Error, CustomStringConvertible, Sendable {
@@ -117,6 +120,15 @@ public struct Scenario: Sendable {
                 steps.append(.drop(path: resolve(words[1]), directory: resolve(words[2])))
             case "say":
                 steps.append(.say(words.dropFirst().joined(separator: " ")))
+            case "idcard":
+                if words.count == 2 && words[1] == "none" {
+                    steps.append(.idCard(nil))
+                } else {
+                    guard words.count == 3 else { throw fail("idcard needs a name and an ID number (or \"none\")") }
+                    let card = IDCard(name: words[1], number: words[2])
+                    guard card.numberIsValid else { throw fail("\(card.maskedNumber) is not a valid ID number (GB 11643 check digit)") }
+                    steps.append(.idCard(card))
+                }
             default:
                 throw fail("unknown step \"\(verb)\"")
             }

@@ -33,12 +33,21 @@ public final class SimulatedBoard {
     fileprivate var inputLevels: [InputLine: Bool] = [:]
     /// Receives the scenario's `say` lines.
     public var narrator: ((String) -> Void)?
+    /// The simulated ID-card reader module behind a pty, when the script puts cards on it (`idcard` steps).
+    public let idCardModule: SimulatedSAMModule?
 
     /// Loads every frame the script names, so playback never touches the disk.
     public init(scenario: Scenario, width: Int = 640, height: Int = 480) throws(DeviceError) {
         self.scenario = scenario
         self.width = width
         self.height = height
+        if scenario.steps.contains(where: { if case .idCard = $0 { true } else { false } }) {
+            do { idCardModule = try SimulatedSAMModule() } catch let error as DeviceError { throw error } catch {
+                throw DeviceError(device: .idReader, path: "/dev/ptmx", operation: "open", message: "\(error)")
+            }
+        } else {
+            idCardModule = nil
+        }
         for case .frame(let path, _) in scenario.steps where images[path] == nil {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw DeviceError(device: .camera, path: path, operation: "load scenario frame", message: "cannot read the file")
@@ -108,6 +117,8 @@ public final class SimulatedBoard {
                 narrator?(text)
             case .drop(let path, let directory):
                 if let problem = Self.drop(path, into: directory) { narrator?("(drop failed: \(problem))") }
+            case .idCard(let card):
+                idCardModule?.present(card)
             }
         }
         remainingInStep -= 1
