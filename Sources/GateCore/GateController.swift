@@ -84,6 +84,8 @@ public struct GateController: Sendable {
         var firstSample: TemperatureSample?
         /// Monotonic seconds (`ClockReading.monotonic`).
         var remeasureAt: Double?
+        /// The row's detail when nothing more specific comes up (why a registered admission was not verified).
+        var note: String? = nil
     }
     private var pending: PendingAttempt?
     /// When the admitted/refused hold ends, in monotonic seconds.
@@ -357,13 +359,16 @@ public struct GateController: Sendable {
         // Registered, not verified: nothing is known of colour or tests, so only what the gate measures itself
         // (temperature, capacity) and anti-passback on the token decide.
         var rules = [RuleResult("platform", .pass, .unverified)]
+        var attempt = PendingAttempt(verdict: verdict, rules: [])
+        attempt.note = detail
         rules.append(replayGuard.isReplay(verdict.fingerprint, now: clock.now)
                      ? RuleResult("anti_passback", .fail, .replayed) : RuleResult("anti_passback", .pass))
         rules.append(CodePolicy.capacityRule(rules: settings.rules, occupancy: occupancy))
+        attempt.rules = rules
         if rules.contains(where: { $0.outcome == .fail }) {
-            return decide(PendingAttempt(verdict: verdict, rules: rules), admitted: false, clock: clock, detail: detail)
+            return decide(attempt, admitted: false, clock: clock)
         }
-        return beginMeasuring(PendingAttempt(verdict: verdict, rules: rules), clock: clock)
+        return beginMeasuring(attempt, clock: clock)
     }
 
     /// Drops the attempt being measured, if any, and returns its row: every presented code gets one, and a person
@@ -485,7 +490,7 @@ public struct GateController: Sendable {
         let samples = [attempt.firstSample, sample].compactMap { $0 }
         record.temperature = samples.first.flatMap(Self.celsius)
         record.remeasuredTemperature = samples.count > 1 ? Self.celsius(samples[1]) : nil
-        if let detail { record.detail = detail }
+        if let detail = detail ?? attempt.note { record.detail = detail }
 
         lastDecision = GateStatus.LastDecision(time: now, decision: record.decision, reasons: record.reasons)
         holdUntil = clock.monotonic + Double(admitted ? settings.admittedHoldMilliseconds : settings.refusedHoldMilliseconds) / 1000

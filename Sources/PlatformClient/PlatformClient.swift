@@ -75,6 +75,9 @@ public final class PlatformClient: Sendable {
         // Redirects would send a signed request somewhere the configuration never named.
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .milliseconds(Int64(settings.budgetMilliseconds)))
+        // A refused connection fails now: the client's own retry (once, inside the budget) is the only one, so a
+        // platform that is down costs a visitor milliseconds, not the whole budget.
+        configuration.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -264,8 +267,10 @@ public final class PlatformClient: Sendable {
     private func probe() async -> Bool {
         let request = HTTPClientRequest(url: settings.baseURL + PlatformContract.healthPath)
         guard let response = try? await http.execute(request, timeout: .milliseconds(Int64(settings.budgetMilliseconds))) else { return false }
-        _ = try? await response.body.collect(upTo: 4096)
-        return response.status.code == 200
+        // A 200 counts only with the contract's body: a platform answering garbage is not back.
+        guard response.status.code == 200, let body = try? await response.body.collect(upTo: 4096),
+              let health = try? JSONDecoder().decode([String: String].self, from: Data(body.readableBytesView)) else { return false }
+        return health["status"] == "ok"
     }
 
     /// The answer as the verifier's verdict. Personal fields are checked to be masked: an unmasked ID number

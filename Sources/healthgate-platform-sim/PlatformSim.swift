@@ -48,7 +48,8 @@ struct PlatformSim: AsyncParsableCommand {
             let current = faults.current()
             try await current.delay()
             switch current.mode {
-            case .normal, .malformed: return json(.ok, #"{"status":"ok"}"#)
+            case .normal: return json(.ok, #"{"status":"ok"}"#)
+            case .malformed: return json(.ok, #"{"status": "#)
             case .error5xx, .down: return json(.serviceUnavailable, #"{"error":"unavailable"}"#)
             case .hang: try await Task.sleep(for: .seconds(120)); return json(.serviceUnavailable, #"{"error":"unavailable"}"#)
             }
@@ -107,7 +108,7 @@ enum FaultMode: String, ExpressibleByArgument, Codable, Sendable {
     case error5xx = "error_5xx"
     /// Accept the connection and never answer (within two minutes): the gate's budget runs out.
     case hang
-    /// 200 with a body that is not the contract; the health probe says ok (a platform up but broken).
+    /// 200 with a body that is not the contract, on the health probe too (a platform up but broken).
     case malformed
     /// 503 on everything: the platform overloaded.
     case down

@@ -81,7 +81,7 @@ struct PlatformTestError: Error, CustomStringConvertible { var description: Stri
         let now = Date().timeIntervalSince1970
         return try key.sign(HG1Claims(issuer: "330100", issuedAt: Int64(now) - 10, expiresAt: Int64(now) + 600, colour: .green,
                                       subjectID: HG1Claims.subjectID(from: "offline"), maskedName: "李*",
-                                      maskedIDNumber: "3301**********0000"))
+                                      maskedIDNumber: "3301**********0000", vaccination: Vaccination(doses: 3, seriesDoses: 2)))
     }
 
     /// Writes the frames, the scenario and the config; `gap` is the blank periods after each visitor (50 fps).
