@@ -34,3 +34,4 @@ echo
 echo "The run's files are in $out/: entries.sqlite (the log), healthgated.log (the daemon's full log),"
 echo "healthgate.prom (metrics), frames/ (the QR frames and payloads), county/ (the county key and bundle),"
 echo "bundle/current.hgb (the bundle the gate applied). Try: $bin/gatectl --help"
+scripts/demo-platform.sh "$out/platform"

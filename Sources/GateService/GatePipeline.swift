@@ -287,6 +287,12 @@ public final class GatePipeline {
     private func execute(_ command: GateCommand) -> [GateEvent] {
         switch command {
         case .log(let record):
+            if record.event == "platform_unavailable" {
+                // Staff see it in the journal as well as in the log and the status: the fallback is in force.
+                logger.warning("platform unavailable", metadata: ["detail": "\(record.detail ?? "")"])
+            } else if record.event == "platform_recovered" {
+                logger.notice("platform answers again")
+            }
             guard let failure = sink.commit(record) else {
                 if record.kind == .attempt { decided(record) }
                 return [.logCommitted(record)]
