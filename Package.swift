@@ -129,6 +129,7 @@ let package = Package(
             name: "healthgate-bench",
             dependencies: [
                 "CBenchAlloc", "CZbar", "GateCore", "GateHardware", "GateBoard", "GateConfig", "GateService", "GateTooling", "HealthCode", "EntryLog", "PNGImage",
+                "PlatformClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -16,8 +16,12 @@ var daemonBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPa
 var daemonCheckpoints = [10_000, 100_000]
 var photoFolder: String?
 var explore = false
+var platformSimulator = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("healthgate-platform-sim").path
+var platformOnly = false
 while let argument = arguments.next() {
     switch argument {
+    case "--platform-sim": platformSimulator = arguments.next() ?? platformSimulator
+    case "--platform-only": platformOnly = true
     case "--out": outFolder = arguments.next() ?? outFolder
     case "--healthgated": daemonBinary = arguments.next() ?? daemonBinary
     case "--photos": photoFolder = arguments.next()
@@ -25,7 +29,7 @@ while let argument = arguments.next() {
     case "--daemon-frames":
         daemonCheckpoints = (arguments.next() ?? "").split(separator: ",").compactMap { Int($0) }
     default:
-        print("usage: healthgate-bench [--out DIR] [--healthgated PATH] [--daemon-frames N,M] [--photos DIR] [--explore-photos]")
+        print("usage: healthgate-bench [--out DIR] [--healthgated PATH] [--daemon-frames N,M] [--photos DIR] [--explore-photos] [--platform-sim PATH] [--platform-only]")
         exit(2)
     }
 }
@@ -58,6 +62,11 @@ let corpus = try Corpus(payloads: payloads, emptyCount: 160)
 try corpus.write(to: out + "/corpus")
 print("    \(corpus.codeFrames.count) frames with a code (\(payloads.count) codes x \(Corpus.variantsPerCode) noise variants), " +
       "\(corpus.emptyFrames.count) empty frames -> \(out)/corpus (manifest.json)")
+
+if platformOnly {
+    try platformReport(simulator: platformSimulator, work: work)
+    exit(0)
+}
 
 if explore {
     guard let photoFolder else { print("error: no qr-photos folder (pass --photos DIR)"); exit(1) }
@@ -413,3 +422,4 @@ let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPri
 try data.write(to: URL(fileURLWithPath: out + "/bench.json"))
 print("written: \(out)/bench.json")
 try measureRevocation(out: out, work: work)  // issue 16: 1M-entry revocation list (RevocationBench.swift)
+try platformReport(simulator: platformSimulator, work: work)  // issue 15: platform verification (PlatformBench.swift)

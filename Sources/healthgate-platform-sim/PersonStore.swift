@@ -37,7 +37,9 @@ struct PersonStore: Sendable {
 
     let queue: DatabaseQueue
 
-    init(path: String) throws {
+    /// `benchPersons`: that many extra green persons, tokens `HGP:BENCH-0001`…, for the benchmark (each token
+    /// once, so the gate's cache never answers in its place).
+    init(path: String, benchPersons: Int = 0) throws {
         queue = try DatabaseQueue(path: path)
         try queue.write { db in
             try db.create(table: Person.databaseTableName, ifNotExists: true) { table in
@@ -56,6 +58,12 @@ struct PersonStore: Sendable {
             }
             if try Person.fetchCount(db) == 0 {
                 for person in Self.testPersons { try person.insert(db) }
+            }
+            for index in stride(from: 1, through: benchPersons, by: 1) {
+                let token = "HGP:BENCH-" + String(repeating: "0", count: max(0, 4 - String(index).count)) + String(index)
+                try Person(token: token, colour: "green", issuer: "440300", subject: "p-bench-\(index)", maskedName: "测*",
+                           maskedID: "4403**********0000", natAgeHours: 10, natResult: "negative", doses: 3, lastDoseDaysAgo: 100,
+                           validSeconds: 60).save(db)
             }
         }
     }

@@ -32,13 +32,14 @@ struct PlatformSim: AsyncParsableCommand {
     @Option(help: "Control file with the fault switches (optional).") var control: String?
     @Option(help: "Initial fault mode.") var mode: FaultMode = .normal
     @Option(name: .customLong("latency-ms"), help: "Delay before every answer.") var latencyMilliseconds = 0
+    @Option(name: .customLong("bench-persons"), help: "Extra green persons HGP:BENCH-0001… (the benchmark).") var benchPersons = 0
 
     func run() async throws {
         guard let text = try? String(contentsOfFile: secretFile, encoding: .utf8),
               let secret = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), secret.count == 32 else {
             throw ValidationError("--secret-file \(secretFile): expected 64 hex digits")
         }
-        let store = try PersonStore(path: database)
+        let store = try PersonStore(path: database, benchPersons: benchPersons)
         let faults = FaultSwitches(initial: .init(mode: mode, latencyMilliseconds: latencyMilliseconds), controlFile: control)
         let nonces = NonceCache()
         let registration = (gate: gate, venue: venue)
