@@ -18,7 +18,7 @@ public enum Label: String, CaseIterable, Sendable {
     case natAge, doses, temperature, remeasured, occupancy, clockSynced, fingerprint, rules, detail
     case period, attempts, admitted, refused, overrides, fevers, vaccinationPrompts, peakOccupancy, faults, refusedByReason
     case near, gapMinutes, companions, subjectAttempts
-    case state, pid, occupancyLimit, fireAlarm, lastDecision, startedAt, updatedAt, uptime, frames, trustKeys
+    case state, pid, occupancyLimit, fireAlarm, lastDecision, startedAt, updatedAt, uptime, frames, trustKeys, platform
     case rowsChecked, chainValid, chainBroken, headHash, startsAfter, events, unsynchronisedClock, firstSeq, lastSeq, lastHash
     case anchorFile, anchorsChecked, anchorNewest, anchorKey, anchorValid, anchorBroken, anchorTorn
 
@@ -71,6 +71,7 @@ public enum Label: String, CaseIterable, Sendable {
         case .pid: "pid"
         case .occupancyLimit: "occupancy limit"
         case .fireAlarm: "fire alarm"
+        case .platform: "health-code platform"
         case .lastDecision: "last decision"
         case .startedAt: "started"
         case .updatedAt: "updated"
@@ -139,6 +140,7 @@ public enum Label: String, CaseIterable, Sendable {
         case .pid: "进程号"
         case .occupancyLimit: "人数上限"
         case .fireAlarm: "消防报警"
+        case .platform: "健康码平台"
         case .lastDecision: "最近结果"
         case .startedAt: "启动时间"
         case .updatedAt: "更新时间"

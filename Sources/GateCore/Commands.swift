@@ -14,11 +14,11 @@ public enum Signal: String, Sendable, CaseIterable, Codable {
     case capacityFull = "capacity_full"
     /// 预检分诊: fever at a hospital, go to the fever clinic.
     case feverClinic = "fever_clinic"
-    /// 正在核验: the code is being checked online (platform token), within the time budget.
-    case verifying
     case fault
     /// Fire alarm: gate held open.
     case emergencyOpen = "emergency_open"
+    /// 正在核验: the code is being checked online (platform token, ID card), within the time budget.
+    case verifying
 }
 
 public enum BuzzerPattern: String, Sendable, CaseIterable, Codable {

@@ -115,6 +115,9 @@ public final class Daemon {
         if old.paths.metricsFile != new.paths.metricsFile { keys.append("paths.metrics_file") }
         if old.codes.assumeClockSynchronised != new.codes.assumeClockSynchronised { keys.append("codes.assume_clock_synchronised") }
         if old.codes.subjectKey != new.codes.subjectKey { keys.append("codes.subject_key") }
+        // The HTTP client is made once with its URL, secret and budget; on_unavailable and budget_ms in the
+        // controller apply at once, the client's copy at the next start.
+        if old.platform != new.platform { keys.append("platform") }
         return keys
     }
 

@@ -58,6 +58,12 @@ struct StatusCommand: ParsableCommand {
             table.append([Label.trustKeys.text(language),
                           String(status.trustKeys) + (status.nearestKeyExpiry.map { ", first expiry \(local($0))" } ?? "")])
             if let bundle = status.bundle { table.append(BundleCommand.statusRow(bundle, language: language, local: local)) }
+            if let platform = status.platform {
+                // Staff need to know the fallback is in force: people are being registered, not verified.
+                table.append([Label.platform.text(language),
+                              platform.available ? "available" : "UNAVAILABLE (\(platform.problem ?? "no answer")): on_unavailable = \(platform.policy)"],
+                             decision: platform.available ? .admitted : .refused)
+            }
             table.append([Label.pid.text(language), String(status.pid)])
             console.write(table.render(options.output, decisionColumn: 1, includeHeader: false))
         }

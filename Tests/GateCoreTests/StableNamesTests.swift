@@ -13,6 +13,7 @@ struct StableNamesTests {
             "replayed", "unreadable", "unsupported_format", "clock_unsynced", "fever", "no_reading", "sensor_fault",
             "camera_fault", "log_fault", "nat_missing", "nat_expired", "nat_positive", "not_vaccinated",
             "vaccination_prompt", "capacity_full", "gpio_fault", "revoked", "stale_bundle",
+            "platform_unavailable", "unverified", "unknown_token",
         ])
     }
 
@@ -20,7 +21,7 @@ struct StableNamesTests {
     func signals() {
         #expect(Signal.allCases.map(\.rawValue) == [
             "ready", "measuring", "admitted", "admitted_prompt", "refused", "refused_yellow", "capacity_full",
-            "fever_clinic", "fault", "emergency_open",
+            "fever_clinic", "fault", "emergency_open", "verifying",
         ])
         #expect(BuzzerPattern.allCases.map(\.rawValue) == [
             "silent", "admit", "prompt", "refuse", "capacity_full", "fever_clinic", "alarm",
@@ -43,7 +44,7 @@ struct StableNamesTests {
         for signal in Signal.allCases {
             #expect(doc.contains("| `\(signal.rawValue)` |"), "signal \(signal.rawValue) has no row")
         }
-        for state in ["ready", "measuring", "admitted", "refused", "fault", "emergency_open"] {
+        for state in ["ready", "verifying", "measuring", "admitted", "refused", "fault", "emergency_open"] {
             #expect(GateState(rawValue: state) != nil)
             #expect(doc.contains("| `\(state)` |"), "state \(state) has no row")
         }
