@@ -17,7 +17,7 @@ suite() {
         results+=("SKIP  $name")
         return
     fi
-    [ -e "$1" ] || [ "$1" = swift ] || { echo "suite $name: $1 missing" >&2; results+=("FAIL  $name (missing $1)"); failed=$((failed+1)); return; }
+    [ -e "$1" ] || [ "$1" = swift_test ] || { echo "suite $name: $1 missing" >&2; results+=("FAIL  $name (missing $1)"); failed=$((failed+1)); return; }
     echo "=== suite $name: $*"
     local start=$SECONDS
     if "$@"; then
@@ -27,12 +27,20 @@ suite() {
     fi
 }
 
-suite swift swift test
+# swift test's output is also kept in a file, so the summary can repeat its failures: a CI log is often
+# read from its end, thousands of lines after the failure.
+swift_log=$(mktemp -t healthgate-swift-test.XXXXXX)
+swift_test() { swift test 2>&1 | tee "$swift_log"; }
+suite swift swift_test
 [ -x FuzzTesting/run.sh ] && suite fuzz FuzzTesting/run.sh "${FUZZ_SECONDS:-60}"
 [ -x Tests/vm/run.sh ] && suite vm Tests/vm/run.sh
 [ -x packaging/test-install.sh ] && suite package packaging/test-install.sh
 
 echo
+if grep -qE '^✘|: error:' "$swift_log"; then
+    echo "=== swift test failures (from $swift_log)"
+    grep -E '^✘|: error:' "$swift_log" | cut -c1-600 | head -n 40
+fi
 echo "=== summary"
 printf '%s\n' "${results[@]}"
 echo "suites: $passed passed, $failed failed"

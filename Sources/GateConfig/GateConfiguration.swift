@@ -27,6 +27,8 @@ public struct GateConfiguration: Sendable, Equatable {
         public var bundleSpool: String = "/var/lib/healthgate/spool"
         /// Where the applied bundle is kept (`current.hgb`), re-applied at start.
         public var bundleDirectory: String = "/var/lib/healthgate/bundle"
+        /// The applied bundle itself, as the daemon keeps it (and gatectl reads it).
+        public var keptBundleFile: String { bundleDirectory + "/current.hgb" }
         public var maxBundleAgeHours: Int = 24
         public var staleBundle: StaleBundlePolicy = .refuse
     }

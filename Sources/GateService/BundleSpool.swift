@@ -10,7 +10,6 @@ import Logging
 /// applies one only when it verifies whole against the pinned county key and is newer than the one held,
 /// keeps it for the next start, and judges freshness. Run by `Housekeeping` once a second.
 final class BundleSpool {
-    static let currentName = "current.hgb"
     private var codes: GateConfiguration.Codes
     private let verifier: CodeVerifying
     private let logger: Logger
@@ -42,7 +41,7 @@ final class BundleSpool {
         }
         // The spool is the drop point for any transport: make it exist once bundles are on.
         try? FileManager.default.createDirectory(atPath: codes.bundleSpool, withIntermediateDirectories: true)
-        let kept = codes.bundleDirectory + "/" + Self.currentName
+        let kept = codes.keptBundleFile
         guard current == nil, let countyKey, let bytes = FileManager.default.contents(atPath: kept) else { return [] }
         do {
             let bundle = try VerifiedBundle(bytes: Array(bytes), countyKey: countyKey)
@@ -93,7 +92,7 @@ final class BundleSpool {
         // Kept first, then installed: a bundle the gate could not keep would be lost at the next start.
         do {
             try FileManager.default.createDirectory(atPath: codes.bundleDirectory, withIntermediateDirectories: true)
-            try AtomicTextFile(path: codes.bundleDirectory + "/" + Self.currentName, mode: 0o640).write(bytes: Array(data))
+            try AtomicTextFile(path: codes.keptBundleFile, mode: 0o640).write(bytes: Array(data))
         } catch {
             throw BundleError("cannot keep the bundle in \(codes.bundleDirectory): \(error)")
         }

@@ -18,6 +18,9 @@ public enum GateDaemonRunner {
 
     public static func run(configuration: GateConfiguration, configPath: String, logger: Logger,
                            platform: PlatformVerifying? = nil, hooks: (Daemon) -> Void = { _ in }) throws {
+        // First, so a SIGTERM or SIGHUP that arrives while the devices and the log open (seconds on a loaded
+        // board) is kept for the loop instead of killing the daemon with the default action.
+        Daemon.installSignalHandlers()
         LocalTime.useZone(configuration.gate.timeZone)
         let clock = SystemClock(assumeSynchronised: configuration.codes.assumeClockSynchronised)
         let board = try BoardFactory.make(configuration.board, clock: clock, echo: { printLine($0) })
@@ -51,7 +54,6 @@ public enum GateDaemonRunner {
         let daemon = Daemon(configuration: configuration, configPath: configPath, pipeline: pipeline, logger: logger,
                             reloadConfiguration: { try ConfigLoader.load(path: configPath) })
         hooks(daemon)
-        Daemon.installSignalHandlers()
         daemon.run()
     }
 }

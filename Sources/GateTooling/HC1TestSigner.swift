@@ -8,7 +8,9 @@ import _CryptoExtras
 /// usages, signing DCC claims the way a member state would (no network, no real trust list). The
 /// product only verifies HC1; this lives in the tooling so the tests and the benchmark share it.
 public struct HC1TestSigner: Sendable {
-    public enum Algorithm: Sendable { case es256, ps256 }
+    /// `es384`: a P-384 key signing with SHA-384; `es256P384`: the same key under the ES256 label (SHA-256), as Spain's
+    /// test data does.
+    public enum Algorithm: Sendable { case es256, ps256, es384, es256P384 }
     public static let testUsage = ExtendedKeyUsage.Usage(oid: "1.3.6.1.4.1.1847.2021.1.1")
     public static let vaccinationUsage = ExtendedKeyUsage.Usage(oid: "1.3.6.1.4.1.1847.2021.1.2")
 
@@ -16,6 +18,7 @@ public struct HC1TestSigner: Sendable {
     public let certificateDER: [UInt8]
     public let certificatePEM: String
     private let ecKey: P256.Signing.PrivateKey?
+    private let p384Key: P384.Signing.PrivateKey?
     private let rsaKey: _RSA.Signing.PrivateKey?
 
     public init(_ algorithm: Algorithm, keyUsages: [ExtendedKeyUsage.Usage] = [], notValidAfter: Date = Date(timeIntervalSinceNow: 365 * 86_400)) throws {
@@ -26,11 +29,15 @@ public struct HC1TestSigner: Sendable {
         switch algorithm {
         case .es256:
             let key = P256.Signing.PrivateKey()
-            (ecKey, rsaKey) = (key, nil)
+            (ecKey, p384Key, rsaKey) = (key, nil, nil)
             (publicKey, privateKey, signatureAlgorithm) = (.init(key.publicKey), .init(key), .ecdsaWithSHA256)
+        case .es384, .es256P384:
+            let key = P384.Signing.PrivateKey()
+            (ecKey, p384Key, rsaKey) = (nil, key, nil)
+            (publicKey, privateKey, signatureAlgorithm) = (.init(key.publicKey), .init(key), .ecdsaWithSHA384)
         case .ps256:
             let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
-            (ecKey, rsaKey) = (nil, key)
+            (ecKey, p384Key, rsaKey) = (nil, nil, key)
             (publicKey, privateKey, signatureAlgorithm) = (.init(key.publicKey), .init(key), .sha256WithRSAEncryption)
         }
         let name = try DistinguishedName {
@@ -52,7 +59,12 @@ public struct HC1TestSigner: Sendable {
 
     /// Signs a CWT claims map. `kidInProtected: false` puts kid and alg in the unprotected header only.
     public func payload(claims: CBORValue, kidInProtected: Bool = true, kid: [UInt8]? = nil) throws -> String {
-        let alg = CBORValue.int(algorithm == .es256 ? COSEAlgorithm.es256.rawValue : COSEAlgorithm.ps256.rawValue)
+        let label: COSEAlgorithm = switch algorithm {
+        case .es256, .es256P384: .es256
+        case .es384: .es384
+        case .ps256: .ps256
+        }
+        let alg = CBORValue.int(label.rawValue)
         let headers: [(CBORValue, CBORValue)] = [(.int(1), alg), (.int(4), .bytes(kid ?? keyID))]
         let protectedBytes = kidInProtected ? CBORWriter.encode(.map(headers)) : []
         let unprotected = kidInProtected ? CBORValue.map([]) : .map(headers)
@@ -61,6 +73,9 @@ public struct HC1TestSigner: Sendable {
         let signature: [UInt8]
         if let ecKey {
             signature = Array(try ecKey.signature(for: toSign).rawRepresentation)
+        } else if let p384Key {
+            signature = Array(try (algorithm == .es384 ? p384Key.signature(for: SHA384.hash(data: toSign))
+                                                       : p384Key.signature(for: SHA256.hash(data: toSign))).rawRepresentation)
         } else if let rsaKey {
             signature = Array(try rsaKey.signature(for: toSign, padding: .PSS).rawRepresentation)
         } else {

@@ -4,12 +4,15 @@ import _CryptoExtras
 /// COSE algorithms a health code may be signed with (RFC 9053 identifiers).
 public enum COSEAlgorithm: Int, Sendable, CaseIterable {
     case es256 = -7
+    case es384 = -35
     case ps256 = -37
 }
 
 /// A public key that can check a COSE signature.
 public enum VerificationKey: Sendable {
     case p256(P256.Signing.PublicKey)
+    /// Some DSCs carry a P-384 key (seen in Spain's test data, labelled ES256: RFC 8152 binds the hash, not the curve).
+    case p384(P384.Signing.PublicKey)
     case rsa(_RSA.Signing.PublicKey)
 
     func isValid(signature: [UInt8], over message: [UInt8], algorithm: COSEAlgorithm) -> Bool {
@@ -20,6 +23,12 @@ public enum VerificationKey: Sendable {
                 return false
             }
             return key.isValidSignature(parsed, for: message)
+        case (.p384(let key), .es256), (.p384(let key), .es384):
+            guard signature.count == 96, let parsed = try? P384.Signing.ECDSASignature(rawRepresentation: signature) else {
+                return false
+            }
+            return algorithm == .es256 ? key.isValidSignature(parsed, for: SHA256.hash(data: message))
+                                       : key.isValidSignature(parsed, for: SHA384.hash(data: message))
         case (.rsa(let key), .ps256):
             return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: message, padding: .PSS)
         default:

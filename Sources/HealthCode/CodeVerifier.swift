@@ -111,8 +111,9 @@ public struct CodeVerifier: Sendable {
                 guard dcc.issuedAt != nil, dcc.expiresAt != nil else { throw .claims("iat (6) and exp (4) are mandatory") }
                 certificateType = dcc.type
                 credential = dcc.credential(keyID: keyID)
-                // EU DCC revocation: an ECDSA signature is hashed over r only (s can be re-encoded without the key).
-                let signed = algorithm == .es256 ? Array(message.signature.prefix(32)) : message.signature
+                // EU DCC revocation: an ECDSA signature is hashed over r only, its first half (s can be re-encoded
+                // without the key).
+                let signed = algorithm == .ps256 ? message.signature : Array(message.signature.prefix(message.signature.count / 2))
                 revocationHashes = [(.dccSignature, RevocationKind.hash(signed))]
                 if let uci = dcc.uci {
                     revocationHashes.append((.dccUCI, RevocationKind.hash(uci.utf8)))
@@ -156,7 +157,9 @@ public struct CodeVerifier: Sendable {
         }
 
         if clock.synchronised {
-            if let expiresAt = credential.expiresAt, clock.now >= expiresAt {
+            // Valid through its exp second: exp is the time "after which" it is no longer valid, the EU test data
+            // checks at exp exactly, and a fractional exp (Spain's) must not be lost to a float's last bit.
+            if let expiresAt = credential.expiresAt, clock.now.rounded(.down) > expiresAt.rounded(.down) {
                 reasons.append(.expired)
                 notes.append("expired \(ISO8601.format(expiresAt))")
             }

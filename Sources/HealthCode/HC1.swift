@@ -23,6 +23,15 @@ public enum HC1CertificateType: String, Sendable, CaseIterable {
 public struct HC1Certificate: Sendable, Equatable {
     public static let hcertClaimKey = -260
     /// SNOMED CT / LOINC values from the DCC value sets.
+    /// A dose number: an integer as the schema says, or its decimal digits as text (Georgia's certificates carry
+    /// `"dn": "1"`); anything else is absent.
+    static func doseCount(_ value: CBORValue?) -> Int? {
+        if let number = value?.int { return number }
+        guard let text = value.flatMap(Self.text), (1...2).contains(text.utf8.count), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+              let number = Int(text) else { return nil }
+        return number
+    }
+
     static let naatTestType = "LP6464-4"
     static let negativeResult = "260415000"
     static let positiveResult = "260373001"
@@ -91,8 +100,8 @@ public struct HC1Certificate: Sendable, Equatable {
             default: break
             }
         case .vaccination:
-            guard let doses = entry[.text("dn")]?.int, (0...20).contains(doses),
-                  let series = entry[.text("sd")]?.int, (1...20).contains(series) else { throw .claims("v.dn / v.sd missing or out of range") }
+            guard let doses = Self.doseCount(entry[.text("dn")]), (0...20).contains(doses),
+                  let series = Self.doseCount(entry[.text("sd")]), (1...20).contains(series) else { throw .claims("v.dn / v.sd missing or out of range") }
             let last = entry[.text("dt")].flatMap(Self.text).flatMap(ISO8601.parse)
             vaccination = Vaccination(doses: doses, seriesDoses: series, lastDoseAt: last)
         case .recovery:

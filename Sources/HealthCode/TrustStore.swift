@@ -36,7 +36,7 @@ public struct TrustStoreProblem: Error, Sendable, Equatable, CustomStringConvert
 ///
 /// Layout: every `*.pem` file in one directory (hidden files and other extensions are ignored).
 /// - `hg1-RRRRRR[-label].pem` holds one `PUBLIC KEY` (P-256) of the HG1 issuer for region `RRRRRR`.
-/// - any other `*.pem` holds one or more `CERTIFICATE`s: HC1 document signers (P-256 or RSA).
+/// - any other `*.pem` holds one or more `CERTIFICATE`s: HC1 document signers (P-256, P-384 or RSA).
 /// The kid is computed, never configured: SHA-256 of the SubjectPublicKeyInfo DER (HG1) or of
 /// the certificate DER (HC1), first 8 bytes.
 public final class TrustStore: Sendable {
@@ -190,10 +190,12 @@ public final class TrustStore: Sendable {
         let key: VerificationKey
         if let p256 = P256.Signing.PublicKey(certificate.publicKey) {
             key = .p256(p256)
+        } else if let p384 = P384.Signing.PublicKey(certificate.publicKey) {
+            key = .p384(p384)
         } else if let rsa = _RSA.Signing.PublicKey(certificate.publicKey) {
             key = .rsa(rsa)
         } else {
-            throw LoadError(message: "certificate \(index + 1) has neither a P-256 nor an RSA key")
+            throw LoadError(message: "certificate \(index + 1) has neither a P-256, a P-384 nor an RSA key")
         }
         let usages: ExtendedKeyUsage?
         do { usages = try certificate.extensions.extendedKeyUsage } catch { throw LoadError(message: "certificate \(index + 1) has a malformed extended key usage") }
@@ -209,10 +211,12 @@ public final class TrustStore: Sendable {
         let key: VerificationKey
         if let p256 = try? P256.Signing.PublicKey(derRepresentation: fields.publicKeyInfo) {
             key = .p256(p256)
+        } else if let p384 = try? P384.Signing.PublicKey(derRepresentation: fields.publicKeyInfo) {
+            key = .p384(p384)
         } else if let rsa = try? _RSA.Signing.PublicKey(derRepresentation: fields.publicKeyInfo) {
             key = .rsa(rsa)
         } else {
-            throw LoadError(message: "certificate \(index + 1) has neither a P-256 nor an RSA (2048 bits or more) key")
+            throw LoadError(message: "certificate \(index + 1) has neither a P-256, a P-384 nor an RSA (2048 bits or more) key")
         }
         let brief = reason.split(separator: "\n").first.map { String($0.prefix(120)) } ?? ""
         var signer = TrustedKey(keyID: keyID(of: der), key: key, scope: .hc1(allowed: allowedTypes(fields.extendedKeyUsage)),

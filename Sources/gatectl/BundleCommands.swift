@@ -49,7 +49,7 @@ struct BundleCommand: ParsableCommand {
 
         /// The version the gate holds now, from the kept bundle (nil: none, or unreadable).
         func heldVersion() -> Int? {
-            let path = (codes?.bundleDirectory ?? "/var/lib/healthgate/bundle") + "/current.hgb"
+            let path = codes?.keptBundleFile ?? "/var/lib/healthgate/bundle/current.hgb"
             guard let data = FileManager.default.contents(atPath: path), let message = try? COSESign1(Array(data), limits: CBORLimits(maxDepth: 8, maxItems: 100_000, maxStringBytes: 64 << 20)),
                   let bundle = try? CountyBundle(payload: message.payload) else { return nil }
             return bundle.version

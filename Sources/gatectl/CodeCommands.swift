@@ -68,9 +68,28 @@ struct CodeVerifyCommand: ParsableCommand {
         } ?? VerifierConfiguration()
         // The trust directory's revocation lists (*.hgrv), as the daemon checks them.
         let revocation = RevocationStore(directory: trustDirectory)
+        // And the applied county bundle's keys and lists, as the daemon re-applies it at start.
+        if let codes, let kept = Self.keptBundle(codes) {
+            revocation.setBundleLists(kept.lists)
+            store.setBundleKeys(kept.keys)
+        }
         let verdict = CodeVerifier(trustStore: store, revocation: revocation, configuration: limits).verify(payload: bytes, clock: clock)
         print(json ? VerdictReport(verdict, clock: clock).json : VerdictReport(verdict, clock: clock).text)
         if !verdict.isValid { throw ExitCode(1) }
+    }
+
+    /// The bundle the daemon holds (`codes.bundle_dir/current.hgb`), checked against the pinned county key;
+    /// nil when bundles are off or none was applied. One that no longer verifies is said, and not used,
+    /// as the daemon does.
+    static func keptBundle(_ codes: GateConfiguration.Codes) -> VerifiedBundle? {
+        guard let pem = try? String(contentsOfFile: codes.countyKey, encoding: .utf8),
+              let bytes = FileManager.default.contents(atPath: codes.keptBundleFile) else { return nil }
+        do {
+            return try VerifiedBundle(bytes: Array(bytes), countyKey: try CountyBundle.countyKey(pem: pem))
+        } catch {
+            FileHandle.standardError.write(Data("gatectl: kept bundle \(codes.keptBundleFile) not used: \(error)\n".utf8))
+            return nil
+        }
     }
 
     func readPayload() throws -> [UInt8] {

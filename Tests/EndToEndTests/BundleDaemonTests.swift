@@ -27,23 +27,21 @@ import Testing
         #expect(text.contains("/county/county.pem\"") && text.contains("/spool\""), "the demo config turns bundles on")
         try text.write(to: config, atomically: true, encoding: .utf8)
 
-        let (daemon, err) = try startDaemon(config: config)
-        Thread.sleep(forTimeInterval: 1.5)
+        let statusFile = folder.appendingPathComponent("status.json")
+        let daemon = try BackgroundDaemon(config: config, statusFile: statusFile)
+        func status() -> GateStatus? { (try? Data(contentsOf: statusFile)).flatMap { try? JSONDecoder().decode(GateStatus.self, from: $0) } }
         // Dropped as any transport should: written under a hidden name, then renamed into the spool.
         try FileManager.default.copyItem(atPath: path + "/b5.hgb", toPath: path + "/spool/.b5.part")
         try FileManager.default.moveItem(atPath: path + "/spool/.b5.part", toPath: path + "/spool/b5.hgb")
-        Thread.sleep(forTimeInterval: 2.0)
-        let running = try JSONDecoder().decode(GateStatus.self, from: Data(contentsOf: folder.appendingPathComponent("status.json")))
-        #expect(running.bundle?.version == 5, "applied while running")
-        #expect(running.bundle?.stale == false)
+        waitFor("bundle 5 in the status file") { status()?.bundle?.version == 5 }
+        #expect(status()?.bundle?.stale == false)
         try FileManager.default.copyItem(atPath: path + "/b2.hgb", toPath: path + "/spool/.b2.part")
         try FileManager.default.moveItem(atPath: path + "/spool/.b2.part", toPath: path + "/spool/b2.hgb")
-        Thread.sleep(forTimeInterval: 2.0)
-        #expect(daemon.isRunning)
-        kill(daemon.processIdentifier, SIGTERM)
-        daemon.waitUntilExit()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(daemon.terminationStatus == 0)
+        waitFor("bundle 2 refused") { FileManager.default.fileExists(atPath: path + "/spool/rejected/b2.hgb") }
+        #expect(daemon.process.isRunning)
+        daemon.stop()
+        let stderr = daemon.stderr
+        #expect(daemon.process.terminationStatus == 0)
         #expect(stderr.contains("county bundle applied"), "\(stderr)")
         #expect(stderr.contains("county bundle refused"))
 

@@ -27,22 +27,57 @@ struct Run {
     var stderr: String
 }
 
-/// Starts healthgated in the background on `config`, its journal (stderr) captured, for tests that signal it
-/// or change its files while it runs. Read `stderr` once the process has exited.
-func startDaemon(config: URL) throws -> (process: Process, stderr: Pipe) {
-    let process = Process()
-    process.executableURL = Paths.binaries.appendingPathComponent("healthgated")
-    process.arguments = ["--config", config.path]
-    let stderr = Pipe()
-    process.standardError = stderr
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    return (process, stderr)
+/// healthgated running in the background for tests that signal it or change its files while it runs. Its
+/// stdout (the simulated board's transcript) and stderr (the journal) go to files beside the config, so a
+/// test can wait for what it printed instead of sleeping a fixed time (a loaded machine starts it slowly).
+struct BackgroundDaemon {
+    let process: Process
+    let stdoutFile: URL
+    let stderrFile: URL
+    var stdout: String { (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
+
+    /// Starts it and returns once it runs its loop (it has written its status file).
+    init(config: URL, statusFile: URL) throws {
+        let folder = config.deletingLastPathComponent()
+        stdoutFile = folder.appendingPathComponent("daemon.stdout")
+        stderrFile = folder.appendingPathComponent("daemon.stderr")
+        FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
+        FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        process = Process()
+        process.executableURL = Paths.binaries.appendingPathComponent("healthgated")
+        process.arguments = ["--config", config.path]
+        process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
+        process.standardError = try FileHandle(forWritingTo: stderrFile)
+        try process.run()
+        let process = process
+        waitFor("healthgated to write \(statusFile.lastPathComponent)") {
+            !process.isRunning || FileManager.default.fileExists(atPath: statusFile.path)
+        }
+    }
+
+    /// SIGTERM, then waits for the exit.
+    func stop() {
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
 }
 
-/// Runs a program to its end (bounded), optionally signalling it after a delay.
-func run(_ program: URL, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 180,
-         signal: (Int32, after: Double)? = nil) throws -> Run {
+/// Polls `condition` every 50 ms; records an issue naming `what` if it is still false after `timeout` seconds.
+@discardableResult
+func waitFor(_ what: String, timeout: Double = 60, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    if condition() { return true }
+    Issue.record("waited \(timeout) s for \(what)")
+    return false
+}
+
+/// Runs a program to its end (bounded).
+func run(_ program: URL, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 180) throws -> Run {
     let process = Process()
     process.executableURL = program
     process.arguments = arguments
@@ -58,10 +93,6 @@ func run(_ program: URL, _ arguments: [String], environment: [String: String] = 
     DispatchQueue.global().async { stdoutData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
     group.enter()
     DispatchQueue.global().async { stderrData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    if let (number, delay) = signal {
-        Thread.sleep(forTimeInterval: delay)
-        kill(process.processIdentifier, number)
-    }
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
     if process.isRunning {
@@ -193,9 +224,10 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         text += "at_end = \"loop\"\n"
         try text.write(to: config, atomically: true, encoding: .utf8)
 
-        let daemon = try run(Paths.binaries.appendingPathComponent("healthgated"), ["--config", config.path],
-                             signal: (SIGTERM, after: 3.2))
-        #expect(daemon.status == 0)
+        let daemon = try BackgroundDaemon(config: config, statusFile: folder.appendingPathComponent("status.json"))
+        waitFor("visitor 1's admission") { daemon.stdout.contains("gpio relay=1") }
+        daemon.stop()
+        #expect(daemon.process.terminationStatus == 0)
         let relayLines = daemon.stdout.split(separator: "\n").filter { $0.contains("gpio relay=") }
         #expect(relayLines.first?.hasSuffix("relay=1") == true, "visitor 1 was admitted before the signal")
         #expect(relayLines.last?.hasSuffix("relay=0") == true, "the relay is released on SIGTERM")
@@ -211,24 +243,22 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         let original = try String(contentsOf: config, encoding: .utf8) + "at_end = \"idle\"\n"
         try original.write(to: config, atomically: true, encoding: .utf8)
 
-        let (process, err) = try startDaemon(config: config)
-        Thread.sleep(forTimeInterval: 1.5)
+        let daemon = try BackgroundDaemon(config: config, statusFile: folder.appendingPathComponent("status.json"))
         // A broken file: refused, the running configuration kept.
         try original.replacingOccurrences(of: "approved_capacity = 40", with: "approved_capacity = 40\noccupancy_percent = 0")
             .write(to: config, atomically: true, encoding: .utf8)
-        kill(process.processIdentifier, SIGHUP)
-        Thread.sleep(forTimeInterval: 1.0)
-        #expect(process.isRunning, "a bad config on reload must not stop the gate")
+        kill(daemon.process.processIdentifier, SIGHUP)
+        waitFor("the refused reload") { daemon.stderr.contains("configuration reload refused") }
+        #expect(daemon.process.isRunning, "a bad config on reload must not stop the gate")
         // A good change: applied.
         try original.replacingOccurrences(of: "approved_capacity = 40", with: "approved_capacity = 80")
             .replacingOccurrences(of: "id = \"demo-gate\"", with: "id = \"demo-gate-2\"")
             .write(to: config, atomically: true, encoding: .utf8)
-        kill(process.processIdentifier, SIGHUP)
-        Thread.sleep(forTimeInterval: 1.0)
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        waitFor("the applied reload") { daemon.stderr.contains("configuration reloaded") }
+        daemon.stop()
+        let stderr = daemon.stderr
+        #expect(daemon.process.terminationStatus == 0)
         #expect(stderr.contains("configuration reload refused"))
         #expect(stderr.contains("rules.occupancy_percent"))
         #expect(stderr.contains("configuration reloaded"))
@@ -248,21 +278,12 @@ func relayBySegment(_ stdout: String) -> [String: [String]] {
         let config = folder.appendingPathComponent("healthgate.toml")
         // An empty entrance, so the only admission is the override.
         try "blank 1000\n".write(to: folder.appendingPathComponent("scenario.txt"), atomically: true, encoding: .utf8)
-        let daemon = Process()
-        daemon.executableURL = Paths.binaries.appendingPathComponent("healthgated")
-        daemon.arguments = ["--config", config.path]
-        let out = Pipe()
-        daemon.standardOutput = out
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
-        Thread.sleep(forTimeInterval: 1.0)
+        let daemon = try BackgroundDaemon(config: config, statusFile: folder.appendingPathComponent("status.json"))
         let open = try run(Paths.binaries.appendingPathComponent("gatectl"), ["open", "--config", config.path, "--reason", "phone battery dead"])
         #expect(open.status == 0, "gatectl open failed: \(open.stdout) \(open.stderr)")
-        Thread.sleep(forTimeInterval: 1.5)
-        kill(daemon.processIdentifier, SIGTERM)
-        daemon.waitUntilExit()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(stdout.contains("gpio relay=1"))
+        waitFor("the override's relay pulse") { daemon.stdout.contains("gpio relay=0") }
+        daemon.stop()
+        #expect(daemon.stdout.contains("gpio relay=1"))
         let overrides = try EntryLogReader(path: folder.appendingPathComponent("entries.sqlite").path)
             .entries(EntryFilter(decisions: [.override], limit: nil)).map(\.record)
         let user = String(cString: getpwuid(getuid()).pointee.pw_name)

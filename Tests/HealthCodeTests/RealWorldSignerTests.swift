@@ -11,7 +11,7 @@ import Testing
         let PREFIX: String
         let CERTIFICATE: String
         let VALIDATIONCLOCK: String
-        let DESCRIPTION: String
+        let DESCRIPTION: String?
         let EXPECTEDVERIFY: Bool?
         let EXPECTEDKEYUSAGE: Bool?
     }
@@ -25,7 +25,14 @@ import Testing
 
     /// The gate's own judgement where it is stricter than the source's: IS-1's DSC names only the test
     /// type in its (critical) extended key usage, so it may not sign the vaccination it carries.
-    static let expectedReasons: [String: [Reason]] = ["CO6": [.keyUsage], "IS-1": [.keyUsage]]
+    /// CY-1, FR-vaccin_ok and MK-1 were issued two to three days after their own validation clock (the gate allows a
+    /// phone 60 s ahead, not days). GR-1's kid is an empty byte string and GE-1's (15 bytes) is not its DSC's, so
+    /// no signer can be looked up. NO-1 holds five vaccination entries where the schema allows exactly one.
+    static let expectedReasons: [String: [Reason]] = [
+        "CO6": [.keyUsage], "IS-1": [.keyUsage],
+        "CY-1": [.notYetValid], "FR-vaccin_ok": [.notYetValid], "MK-1": [.notYetValid],
+        "GR-1": [.unreadable], "GE-1": [.unknownIssuer], "NO-1": [.unreadable],
+    ]
 
     static func load(_ name: String) throws -> Vector {
         let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Vectors"))
@@ -46,14 +53,16 @@ import Testing
             #expect(store.keyCount == 1, "\(name): \(store.problems)")
             if store.keyCount == 1 { loaded += 1 }
             if !store.notices.isEmpty { viaFallback.append(name) }
-            let now = try #require(ISO8601.parse(vector.VALIDATIONCLOCK), "\(name): \(vector.VALIDATIONCLOCK)")
+            // A few clocks (NL, VA) name no zone: read as UTC.
+            let now = try #require(ISO8601.parse(vector.VALIDATIONCLOCK) ?? ISO8601.parse(vector.VALIDATIONCLOCK + "Z"),
+                                   "\(name): \(vector.VALIDATIONCLOCK)")
             let verdict = CodeVerifier(trustStore: store).verify(payload: Array(vector.PREFIX.utf8), clock: syncedClock(now))
             let expected = Self.expectedReasons[name] ?? []
-            #expect(verdict.reasons == expected, "\(name) (\(vector.DESCRIPTION)): \(verdict.detail)")
+            #expect(verdict.reasons == expected, "\(name) (\(vector.DESCRIPTION ?? "no description")): \(verdict.reasons) \(verdict.detail)")
             if verdict.reasons == expected { verified += 1 }
         }
         print("DSC load: \(loaded) of \(Self.names.count) vectors' signer certificates loaded (\(viaFallback.count) by the TBSCertificate fallback: \(viaFallback.joined(separator: ", "))); \(verified) verified as expected")
-        #expect(Self.names.count >= 8)
+        #expect(Self.names.count >= 45, "one vector per country folder of the test data that has a usable case")
         #expect(loaded == Self.names.count)
         #expect(verified == Self.names.count)
     }

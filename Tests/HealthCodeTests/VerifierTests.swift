@@ -252,6 +252,37 @@ enum Base45Alphabet {
         #expect(verdict.reasons == [], "the result is the policy's business, not a verification failure")
     }
 
+    /// A P-384 signer (Spain's test data) verifies under ES384 and under the ES256 label; a tampered code does not,
+    /// and the DCC signature revocation hash covers r, the first half of its 96-byte signature.
+    @Test(arguments: [HC1Signer.Algorithm.es384, .es256P384])
+    func p384SignersVerify(algorithm: HC1Signer.Algorithm) throws {
+        let directory = try TrustDirectory()
+        defer { directory.remove() }
+        let signer = try HC1Signer(algorithm)
+        try directory.add(signer)
+        let store = TrustStore(directory: directory.path)
+        #expect(store.keyCount == 1 && store.problems.isEmpty, "\(store.problems)")
+        let payload = try signer.payload(claims: HC1Signer.claims(iat: Self.iat, exp: Self.exp, type: "v", entry: HC1Signer.vaccination(doses: 2, series: 2, date: "2021-06-01")))
+        let verdict = CodeVerifier(trustStore: store).verify(payload: payload.bytes, clock: syncedClock(Self.now))
+        #expect(verdict.reasons == [], "\(verdict.detail)")
+        let other = try HC1Signer(algorithm)
+        let forged = try other.payload(claims: HC1Signer.claims(iat: Self.iat, exp: Self.exp, type: "v", entry: HC1Signer.vaccination(doses: 2, series: 2, date: "2021-06-01")),
+                                       kid: signer.keyID)
+        #expect(CodeVerifier(trustStore: store).verify(payload: forged.bytes, clock: syncedClock(Self.now)).reasons == [.badSignature])
+    }
+
+    @Test func aCodeIsValidThroughItsExpSecond() throws {
+        let directory = try TrustDirectory()
+        defer { directory.remove() }
+        let signer = try HC1Signer(.es256)
+        try directory.add(signer)
+        let payload = try signer.payload(claims: HC1Signer.claims(iat: Self.iat, exp: Self.exp, type: "v", entry: HC1Signer.vaccination(doses: 2, series: 2, date: "2021-06-01")))
+        let verifier = CodeVerifier(trustStore: TrustStore(directory: directory.path))
+        #expect(verifier.verify(payload: payload.bytes, clock: syncedClock(Double(Self.exp))).reasons == [])
+        #expect(verifier.verify(payload: payload.bytes, clock: syncedClock(Double(Self.exp) + 0.999)).reasons == [])
+        #expect(verifier.verify(payload: payload.bytes, clock: syncedClock(Double(Self.exp) + 1)).reasons == [.expired])
+    }
+
     @Test func keyUsageRestrictsTheSigner() throws {
         let directory = try TrustDirectory()
         defer { directory.remove() }
