@@ -301,26 +301,21 @@ struct PlatformTestError: Error, CustomStringConvertible { var description: Stri
             Visitor(name: "during", payload: "HGP:GREEN-0001", temperature: 36.5),
             Visitor(name: "after", payload: "HGP:GREEN-0004", temperature: 36.5),
         ], gap: 400)  // 8 s after each visitor: time to bring the platform back and for a probe to find it
-        let daemon = try startDaemon(config: config)
-        defer { if daemon.process.isRunning { daemon.process.terminate() } }
         let statusFile = folder.appendingPathComponent("status.json")
+        let daemon = try BackgroundDaemon(config: config, statusFile: statusFile)
+        defer { if daemon.process.isRunning { daemon.stop() } }
         // Wait until the gate has found the platform down, then start it again on the same port.
-        var sawDown = false
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline && daemon.process.isRunning {
-            if let data = try? Data(contentsOf: statusFile), let status = try? JSONDecoder().decode(GateStatus.self, from: data),
-               status.platform?.available == false {
-                sawDown = true
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.1)
+        let sawDown = waitFor("the status file to show the platform unavailable") {
+            guard let data = try? Data(contentsOf: statusFile),
+                  let status = try? JSONDecoder().decode(GateStatus.self, from: data) else { return false }
+            return status.platform?.available == false
         }
-        #expect(sawDown, "the status file shows the platform unavailable")
+        #expect(sawDown)
         let platform = try PlatformServer(folder: folder, port: port)
         defer { platform.stop() }
-        while daemon.process.isRunning && Date() < deadline.addingTimeInterval(60) { Thread.sleep(forTimeInterval: 0.1) }
+        waitFor("healthgated to play its scenario to the end", timeout: 120) { !daemon.process.isRunning }
         daemon.process.waitUntilExit()
-        #expect(daemon.process.terminationStatus == 0)
+        #expect(daemon.process.terminationStatus == 0, "\(daemon.stderr)")
 
         let rows = try Self.rows(folder)
         let attempts = Self.attempts(rows)
