@@ -170,7 +170,6 @@ let package = Package(
         .testTarget(name: "EntryLogTests", dependencies: ["EntryLog", "EntryLogCLI", "LinuxSystem", "entrylog-crash-writer"]),
         .testTarget(name: "GateConfigTests", dependencies: ["GateConfig", "GateCore", "GateHardware"]),
         .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateBoard", "LinuxSystem", "GateTooling"]),
-        .testTarget(name: "PlatformClientTests", dependencies: ["PlatformClient", "GateCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "GateHardware", "HealthCode", "EntryLog", "GateTooling"]),
     ],
     swiftLanguageModes: [.v6],
