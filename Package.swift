@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "healthgated", targets: ["healthgated"]),
         .executable(name: "gatectl", targets: ["gatectl"]),
         .executable(name: "healthgate-dev", targets: ["healthgate-dev"]),
+        .executable(name: "healthgate-uplink", targets: ["healthgate-uplink"]),
         .library(name: "HealthCode", targets: ["HealthCode"]),
         .library(name: "GateCore", targets: ["GateCore"]),
     ],
@@ -22,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // The county side only (CountyStore, healthgate-uplink, countyctl, county-bench): never the daemon or gatectl.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System libraries, found through pkg-config (see .ci/run and Makefile for the -dev packages).
@@ -124,10 +128,31 @@ let package = Package(
             ]),
 
         // The county's side of bundles (make, sign, revocation lists, a test key pair): never on a gate, not in the .deb.
+        // The county's PostgreSQL: schema and migrations, the ingest function, trace/inspect/gates (docs/fleet.md).
+        .target(
+            name: "CountyStore",
+            dependencies: [
+                "EntryLog",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // On each gate, its own unit: ships the entry log and anchors to the county (the daemon keeps no network).
+        .executableTarget(
+            name: "healthgate-uplink",
+            dependencies: [
+                "CountyStore", "EntryLog", "GateConfig", "GateCore", "LinuxSystem", "TOMLKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // A throw-away PostgreSQL (initdb + pg_ctl) for the county tests and bench.
+        .target(name: "CountyTooling", dependencies: ["CountyStore"]),
+        // make bench: county ingest and trace figures (docs/fleet.md).
+        .executableTarget(name: "county-bench", dependencies: ["CountyStore", "CountyTooling", "EntryLog", "GateCore"]),
         .executableTarget(
             name: "countyctl",
             dependencies: [
-                "GateCore", "HealthCode",
+                "GateCore", "HealthCode", "CountyStore", "LinuxSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
@@ -142,6 +167,7 @@ let package = Package(
         .testTarget(name: "EntryLogTests", dependencies: ["EntryLog", "EntryLogCLI", "LinuxSystem", "entrylog-crash-writer"]),
         .testTarget(name: "GateConfigTests", dependencies: ["GateConfig", "GateCore", "GateHardware"]),
         .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateBoard", "LinuxSystem", "GateTooling"]),
+        .testTarget(name: "CountyTests", dependencies: ["CountyStore", "CountyTooling", "EntryLog", "GateCore", "healthgate-uplink", "countyctl"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "GateHardware", "HealthCode", "EntryLog", "GateTooling"]),
     ],
     swiftLanguageModes: [.v6],
