@@ -37,7 +37,7 @@ final class Uplink {
             do {
                 let database = try await CountyDatabase.connect(endpoint, logger: logger)
                 defer { Task { await database.close() } }
-                try await database.requireCurrentSchema()
+                try await guarded(database) { try await database.requireCurrentSchema() }
                 delay = 1
                 logger.info("connected to the county database")
                 let target = untilCaughtUp ? try openReader().lastSeq() ?? 0 : nil
@@ -68,7 +68,8 @@ final class Uplink {
     private func session(_ database: CountyDatabase, until target: Int64?) async throws {
         // The county is the authority on what it holds: after a county restore from backup it may hold less than
         // our file says, after a lost state file more. Either way we continue after the county's answer.
-        let county = try await database.position(gateID: gate.gate.id)
+        let gateID = gate.gate.id
+        let county = try await guarded(database) { try await database.position(gateID: gateID) }
         let local = watermark.read()
         let start = county?.receivedSeq ?? 0
         if let local, local != start {
@@ -99,7 +100,7 @@ final class Uplink {
                 try await Task.sleep(for: .seconds(config.pollIntervalSeconds))
                 continue
             }
-            let answer = try await database.ingest(gateID: gate.gate.id, rows: batch)
+            let answer = try await guarded(database) { try await database.ingest(gateID: gateID, rows: batch) }
             try watermark.write(answer.receivedSeq)
             acknowledged = answer.receivedSeq
             if answer.chainStatus != "ok" && !reportedBroken {
@@ -113,15 +114,35 @@ final class Uplink {
         }
     }
 
+    /// A county call that does not answer within `timeout_s` fails, and the connection is closed; the run loop then
+    /// reconnects. Needed for a cut link (TCP may stay silent for hours) and because a query on a connection the server
+    /// dropped mid-call was seen never to complete. The abandoned call is left to fail on its own; nothing was
+    /// acknowledged, so nothing is lost.
+    private func guarded<T: Sendable>(_ database: CountyDatabase, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = config.timeoutSeconds
+        let once = ResumeOnce<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            once.set(continuation)
+            Task {
+                do { once.resume(.success(try await body())) } catch { once.resume(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(timeout))
+                if once.resume(.failure(UplinkTimeout(seconds: timeout))) { await database.close() }
+            }
+        }
+    }
+
     private func heartbeat(_ database: CountyDatabase) async throws {
         let status = Self.readStatus(gate.paths.statusFile)
         let last = (try? openReader().lastSeq()) ?? nil
         let lag = max(0, (last ?? 0) - (acknowledged ?? 0))
-        try await database.heartbeat(GateHeartbeat(
+        let beat = GateHeartbeat(
             gateID: gate.gate.id, venue: config.venueName, venueKind: gate.gate.venue.rawValue, address: config.address,
             approvedCapacity: gate.controller.rules.approvedCapacity, anchorKey: Self.anchorKey(gate.log.anchorFile),
             status: status.text, lagRows: lag, bundleVersion: status.bundleVersion,
-            intervalSeconds: config.heartbeatIntervalSeconds))
+            intervalSeconds: config.heartbeatIntervalSeconds)
+        try await guarded(database) { try await database.heartbeat(beat) }
         lastHeartbeat = Date().timeIntervalSince1970
     }
 
@@ -149,10 +170,12 @@ final class Uplink {
     private func shipAnchors(_ database: CountyDatabase) async throws {
         let anchors = Self.anchorLines(gate.log.anchorFile)
         guard anchors.count != shippedAnchorLines else { return }
-        let added = try await database.storeAnchors(gateID: gate.gate.id, anchors.map {
+        let shipped = anchors.map {
             ShippedAnchor(seq: $0.seq, hashHex: $0.hash, rowTime: $0.rowTime, writtenAt: $0.writtenAt,
                           publicKey: $0.publicKey, signature: $0.signature)
-        })
+        }
+        let gateID = gate.gate.id
+        let added = try await guarded(database) { try await database.storeAnchors(gateID: gateID, shipped) }
         shippedAnchorLines = anchors.count
         if added > 0 { logger.info("shipped \(added) anchors") }
     }
@@ -181,5 +204,33 @@ struct WatermarkFile {
         let directory = (path as NSString).deletingLastPathComponent
         let dirfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirfd >= 0 { fsync(dirfd); close(dirfd) }
+    }
+}
+
+struct UplinkTimeout: Error, CustomStringConvertible {
+    let seconds: Int
+    var description: String { "the county did not answer within \(seconds) s" }
+}
+
+/// A continuation resumed by whichever of the call and its deadline comes first.
+final class ResumeOnce<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+    private var pending: Result<T, any Error>?
+    private var done = false
+
+    func set(_ continuation: CheckedContinuation<T, any Error>) {
+        lock.lock(); defer { lock.unlock() }
+        if let pending { continuation.resume(with: pending); self.pending = nil } else { self.continuation = continuation }
+    }
+
+    /// True when this result was the one delivered.
+    @discardableResult
+    func resume(_ result: Result<T, any Error>) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard !done else { return false }
+        done = true
+        if let continuation { continuation.resume(with: result); self.continuation = nil } else { pending = result }
+        return true
     }
 }

@@ -22,11 +22,12 @@ struct UplinkConfig: Equatable {
     var pollIntervalSeconds = 2.0
     var heartbeatIntervalSeconds = 60
     var retryMaxSeconds = 60
+    var timeoutSeconds = 30
     var stateFile = "/var/lib/healthgate-uplink/acknowledged"
 
     static let keys: Set<String> = [
         "gate_config", "venue_name", "address", "socket", "host", "port", "database", "user", "password_file", "sslmode",
-        "ca_file", "batch_rows", "poll_interval_ms", "heartbeat_interval_s", "retry_max_s", "state_file",
+        "ca_file", "batch_rows", "poll_interval_ms", "heartbeat_interval_s", "retry_max_s", "timeout_s", "state_file",
     ]
 
     static func load(path: String) throws -> UplinkConfig {
@@ -77,6 +78,7 @@ struct UplinkConfig: Equatable {
         if let value = int("poll_interval_ms", 10...600_000) { config.pollIntervalSeconds = Double(value) / 1000 }
         if let value = int("heartbeat_interval_s", 1...86_400) { config.heartbeatIntervalSeconds = value }
         if let value = int("retry_max_s", 1...3600) { config.retryMaxSeconds = value }
+        if let value = int("timeout_s", 1...3600) { config.timeoutSeconds = value }
         if let value = string("state_file") { config.stateFile = value }
         switch (config.socket, config.host) {
         case (nil, nil): errors.append("\(file): uplink: set host (TCP) or socket (a local PostgreSQL)")

@@ -34,6 +34,8 @@ final class GateFixture {
     var logPath: String { directory + "/entries.sqlite" }
     var uplinkConfig: String { directory + "/uplink.toml" }
     var stateFile: String { directory + "/acknowledged" }
+    var uplinkLog: String { directory + "/uplink.log" }
+    var uplinkLogText: String { String(decoding: FileManager.default.contents(atPath: uplinkLog) ?? Data(), as: UTF8.self) }
 
     init(gateID: String, venue: String, server: PostgresServer, database: String, batchRows: Int = 200) throws {
         var template = Array("/tmp/hg-gate-XXXXXX".utf8CString)
@@ -71,6 +73,7 @@ final class GateFixture {
             poll_interval_ms = 50
             heartbeat_interval_s = 1
             retry_max_s = 1
+            timeout_s = 2
             state_file = "\(stateFile)"
             """.write(toFile: uplinkConfig, atomically: true, encoding: .utf8)
     }
@@ -103,7 +106,11 @@ final class GateFixture {
         process.executableURL = URL(fileURLWithPath: executable("healthgate-uplink"))
         process.arguments = ["--config", uplinkConfig] + (once ? ["--once"] : [])
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        // The uplink's log, kept for a failing test's message.
+        FileManager.default.createFile(atPath: uplinkLog, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: uplinkLog))
+        log.seekToEndOfFile()
+        process.standardError = log
         try process.run()
         return process
     }
