@@ -37,13 +37,14 @@ key=$(awk '/^private-key/ {print $2}' "$out/keys.txt")
 mkdir -p "$out/frames"
 for who in case wang li zhao chen; do
     "$bin/healthgate-dev" issue --key "$key" --colour green --subject "visitor-$who" --name-masked '张*' \
-        --id-masked '3301**********1234' --out-payload "$out/frames/$who.txt" --out-image "$out/frames/$who.pgm" >/dev/null
+        --id-masked '3301**********1234' --nat-sampled "$(date -u -d '-20 hours' +%Y-%m-%dT%H:%M:%SZ)" --nat-result negative \
+        --doses 3 --series-doses 2 --last-dose 2022-03-01T00:00:00Z --out-payload "$out/frames/$who.txt" --out-image "$out/frames/$who.pgm" >/dev/null
 done
-visitor() { printf 'say %s: %s\ntemperature 36.6\nframe ../frames/%s.pgm 6\ntemperature none\nblank 30\n' "$1" "$2" "$2"; }
+visitor() { printf 'say %s: %s\ntemperature 36.6\nframe ../frames/%s.pgm 6\ntemperature none\nblank 70\n' "$1" "$2" "$2"; }
 gate() {  # gate ID VENUE_KIND VENUE_NAME VISITORS…
     local id=$1 kind=$2 name=$3; shift 3
     mkdir -p "$out/$id/requests"
-    { echo "blank 10"; for v in "$@"; do visitor "$id" "$v"; done; } > "$out/$id/scenario.txt"
+    { echo "blank 40"; for v in "$@"; do visitor "$id" "$v"; done; } > "$out/$id/scenario.txt"
     cat > "$out/$id/healthgate.toml" <<CONFIG
 [gate]
 id = "$id"

@@ -152,6 +152,7 @@ struct Trace: AsyncParsableCommand {
 
     static func minutes(_ seconds: Double) -> String { "\(Int((seconds / 60).rounded())) min" }
     static func signedMinutes(_ seconds: Double) -> String {
+        if abs(seconds) < 60 { return (seconds > 0 ? "+" : "") + "\(Int(seconds.rounded())) s" }
         let value = Int((seconds / 60).rounded())
         return (value > 0 ? "+" : "") + "\(value) min"
     }
