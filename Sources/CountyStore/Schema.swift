@@ -124,17 +124,20 @@ public enum CountySchema {
         );
 
         -- One partition per UTC day of `time`, made when the first row of that day arrives. The advisory lock
-        -- keeps two uplinks from creating the same partition at once; it is taken before the batch inserts anything.
+        -- serialises the uplinks creating one; it is taken before the batch inserts anything.
         CREATE FUNCTION county_ensure_partition(p_day bigint) RETURNS void LANGUAGE plpgsql AS $$
         DECLARE
             name text := 'entries_' || to_char(to_timestamp(p_day * 86400) AT TIME ZONE 'UTC', 'YYYYMMDD');
         BEGIN
             IF to_regclass(name) IS NULL THEN
                 PERFORM pg_advisory_xact_lock(hashtext('county_ensure_partition'));
-                IF to_regclass(name) IS NULL THEN
+                -- The catalog lookup above may not see a partition another uplink committed while we waited.
+                BEGIN
                     EXECUTE format('CREATE TABLE %I PARTITION OF entries FOR VALUES FROM (%s) TO (%s)',
                                    name, p_day * 86400, (p_day + 1) * 86400);
-                END IF;
+                EXCEPTION WHEN duplicate_table THEN
+                    NULL;
+                END;
             END IF;
         END $$;
 

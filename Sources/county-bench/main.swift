@@ -52,8 +52,14 @@ try await withThrowingTaskGroup(of: Void.self) { group in
         let rows = batches[gate]
         group.addTask {
             let database = try await CountyDatabase.connect(server.endpoint(database: "county"))
-            for offset in stride(from: 0, to: rows.count, by: 500) {
-                _ = try await database.ingest(gateID: "bench-\(gate)", rows: Array(rows[offset..<min(rows.count, offset + 500)]))
+            do {
+                for offset in stride(from: 0, to: rows.count, by: 500) {
+                    _ = try await database.ingest(gateID: "bench-\(gate)", rows: Array(rows[offset..<min(rows.count, offset + 500)]))
+                }
+            } catch {
+                print("uplink \(gate): \(error)")
+                await database.close()
+                throw error
             }
             await database.close()
         }

@@ -27,8 +27,9 @@ struct UplinkCommand: AsyncParsableCommand {
         do {
             let uplink = try UplinkConfig.load(path: config)
             let gate = try ConfigLoader.load(path: uplink.gateConfig)
-            let password = try uplink.passwordFile.map(readPassword)
             if checkConfig { print("\(config): ok (gate \(gate.gate.id))"); return }
+            // Read at start, not for --check-config: under systemd the file is the unit's credential, absent outside it.
+            let password = try uplink.passwordFile.map(readPassword)
             if uplink.host != nil && uplink.sslmode == .disable {
                 logger.warning("sslmode = disable over TCP: the county link is not encrypted by the uplink")
             }
