@@ -20,6 +20,11 @@ let uplinks = env("COUNTY_BENCH_UPLINKS", 50)
 let rowsPerGateDay = env("COUNTY_BENCH_ROWS_PER_GATE_DAY", 200)
 let server = try TemporaryPostgres(settings: ["fsync": "on", "shared_buffers": "512MB", "max_wal_size": "4GB",
                                               "work_mem": "32MB", "max_connections": "120"])
+// Top-level values are never deinitialised: stop the server explicitly, also when a step throws.
+defer {
+    _ = try? server.stop()
+    try? FileManager.default.removeItem(atPath: server.directory)
+}
 try server.createDatabase("county")
 let setup = try await CountyDatabase.connect(server.endpoint(database: "county"))
 try await setup.migrate()
@@ -32,7 +37,7 @@ func gateRows(_ gate: String, count: Int, start: Double) throws -> [(row: ChainR
     let writer = try EntryLogWriter(path: directory + "/entries.sqlite", gateID: gate)
     let records = (0..<count).map { index in
         EntryRecord(time: start + Double(index) * 3, kind: .attempt, decision: .admitted, format: .hg1, issuer: "gd",
-                    colour: .green, maskedName: "张*", maskedIDNumber: "440***********123X", subjectID: "s\(index % 5000)",
+                    colour: .green, maskedName: "张*", maskedIDNumber: "440***********123X", subjectID: "u\(index % 5000)",
                     temperature: 36.5, clockSynchronised: true, codeFingerprint: "fp\(index)", rules: ["colour=pass"])
     }
     _ = try writer.append(contentsOf: records, utcOffsetSeconds: 8 * 3600)
@@ -134,14 +139,16 @@ _ = try server.psql("""
 print(String(format: "generated in %.0f s", now() - generateStart))
 let query = try await CountyDatabase.connect(server.endpoint(database: "county"))
 var traceTimes: [Double] = [], lookupTimes: [Double] = [], inspectTimes: [Double] = []
+var slowest = (seconds: 0.0, visits: 0, contacts: 0)
 for round in 0..<100 {
     let subject = "s\((round * 7_777) % max(1000, total / 12))"
     let lookupStart = now()
     _ = try await query.subjectVisitsForBenchmark(subjectID: subject)
     lookupTimes.append(now() - lookupStart)
     let traceStart = now()
-    _ = try await query.trace(subjectID: subject, from: start, to: start + Double(days) * 86400, window: 1800)
+    let trace = try await query.trace(subjectID: subject, from: start, to: start + Double(days) * 86400, window: 1800)
     traceTimes.append(now() - traceStart)
+    if traceTimes.last! > slowest.seconds { slowest = (traceTimes.last!, trace.visits.count, trace.contacts.count) }
 }
 for round in 0..<30 {
     let inspectStart = now()
@@ -150,6 +157,7 @@ for round in 0..<30 {
 }
 let traceP99 = percentile(traceTimes, 0.99), lookupP99 = percentile(lookupTimes, 0.99), inspectP99 = percentile(inspectTimes, 0.99)
 print("trace (\(total) rows, ±30 min, whole 30 days): p50 \(ms(percentile(traceTimes, 0.5))), p99 \(ms(traceP99)) (target < 500 ms) \(traceP99 < 0.5 ? "PASS" : "MISS"); baseline the case's own visits p99 \(ms(lookupP99)); ratio \(String(format: "%.1f", traceP99 / lookupP99))")
+print("slowest trace: \(ms(slowest.seconds)), \(slowest.visits) visits, \(slowest.contacts) contacts")
 print("inspect (one venue-day): p50 \(ms(percentile(inspectTimes, 0.5))), p99 \(ms(inspectP99)) (target < 200 ms) \(inspectP99 < 0.2 ? "PASS" : "MISS")")
 if rowsPerGateDay < 2000 { print("note: scaled down from the issue's 12 M rows (COUNTY_BENCH_ROWS_PER_GATE_DAY=2000 for full scale)") }
 await query.close(); await setup.close(); await baselineDatabase.close()
