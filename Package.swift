@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "healthgated", targets: ["healthgated"]),
         .executable(name: "gatectl", targets: ["gatectl"]),
         .executable(name: "healthgate-dev", targets: ["healthgate-dev"]),
+        .executable(name: "healthgate-uplink", targets: ["healthgate-uplink"]),
         .library(name: "HealthCode", targets: ["HealthCode"]),
         .library(name: "GateCore", targets: ["GateCore"]),
     ],
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // Already resolved through async-http-client; named for NIODeadline and a private CA's TLS configuration.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // The county side only (CountyStore, healthgate-uplink, countyctl, county-bench): never the daemon or gatectl.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
@@ -152,10 +155,31 @@ let package = Package(
             ]),
 
         // The county's side of bundles (make, sign, revocation lists, a test key pair): never on a gate, not in the .deb.
+        // The county's PostgreSQL: schema and migrations, the ingest function, trace/inspect/gates (docs/fleet.md).
+        .target(
+            name: "CountyStore",
+            dependencies: [
+                "EntryLog",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // On each gate, its own unit: ships the entry log and anchors to the county (the daemon keeps no network).
+        .executableTarget(
+            name: "healthgate-uplink",
+            dependencies: [
+                "CountyStore", "EntryLog", "GateConfig", "GateCore", "LinuxSystem", "TOMLKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // A throw-away PostgreSQL (initdb + pg_ctl) for the county tests and bench.
+        .target(name: "CountyTooling", dependencies: ["CountyStore"]),
+        // make bench: county ingest and trace figures (docs/fleet.md).
+        .executableTarget(name: "county-bench", dependencies: ["CountyStore", "CountyTooling", "EntryLog", "GateCore"]),
         .executableTarget(
             name: "countyctl",
             dependencies: [
-                "GateCore", "HealthCode",
+                "GateCore", "HealthCode", "CountyStore", "LinuxSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
@@ -170,6 +194,7 @@ let package = Package(
         .testTarget(name: "EntryLogTests", dependencies: ["EntryLog", "EntryLogCLI", "LinuxSystem", "entrylog-crash-writer"]),
         .testTarget(name: "GateConfigTests", dependencies: ["GateConfig", "GateCore", "GateHardware"]),
         .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateBoard", "LinuxSystem", "GateTooling"]),
+        .testTarget(name: "CountyTests", dependencies: ["CountyStore", "CountyTooling", "EntryLog", "GateCore", "healthgate-uplink", "countyctl"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GateCore", "GateHardware", "HealthCode", "EntryLog", "GateTooling"]),
     ],
     swiftLanguageModes: [.v6],

@@ -29,3 +29,9 @@ echo "==> entry log: entrylog-bench --rows $rows"
 db=$(mktemp -d)/entrylog-bench.sqlite
 trap 'rm -rf "$(dirname "$db")"' EXIT
 "$bin/entrylog-bench" --rows "$rows" --db "$db"
+
+echo
+echo "==> county: county-bench (a PostgreSQL 15 of its own; COUNTY_BENCH_ROWS_PER_GATE_DAY=2000 for the full 12 M rows)"
+swift build -c release --product county-bench 2>&1 | tail -1
+swift build -c release --product healthgate-uplink 2>&1 | tail -1
+"$bin/county-bench"

@@ -10,6 +10,7 @@ swift build --product healthgated 2>&1 | tail -1
 swift build --product gatectl 2>&1 | tail -1
 swift build --product healthgate-dev 2>&1 | tail -1
 swift build --product countyctl 2>&1 | tail -1
+swift build --product healthgate-uplink 2>&1 | tail -1
 bin=$(swift build --show-bin-path)
 
 echo "==> generating visitors in $out/ (an issuer key, signed codes, 640x480 QR frames, a county bundle, a scenario)"
@@ -34,4 +35,7 @@ echo
 echo "The run's files are in $out/: entries.sqlite (the log), healthgated.log (the daemon's full log),"
 echo "healthgate.prom (metrics), frames/ (the QR frames and payloads), county/ (the county key and bundle),"
 echo "bundle/current.hgb (the bundle the gate applied). Try: $bin/gatectl --help"
+echo
 scripts/demo-platform.sh "$out/platform"
+echo
+BIN=$bin scripts/demo-county.sh "$out"

@@ -3,7 +3,7 @@
 # Uses sudo when not root. Extra groups of packages: HEALTHGATE_DEPS_EXTRA="vm deb".
 set -euo pipefail
 build=(pkg-config libzbar-dev libzxing-dev libgpiod-dev libv4l-dev libsqlite3-dev zlib1g-dev libqrencode-dev libpng-dev)
-tools=(zbar-tools gpiod i2c-tools v4l-utils sqlite3)  # sqlite3: the entry-log tests tamper with the file through it
+tools=(zbar-tools gpiod i2c-tools v4l-utils sqlite3 postgresql)  # sqlite3: the entry-log tests tamper with the file through it; postgresql: the county tests and demo start their own server (initdb + pg_ctl)
 pkgs=("${build[@]}" "${tools[@]}")
 for group in ${HEALTHGATE_DEPS_EXTRA:-}; do
     case "$group" in

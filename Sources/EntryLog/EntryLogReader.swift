@@ -327,6 +327,8 @@ public final class EntryLogReader: Sendable {
         return candidates.min { abs($0.record.time - time) < abs($1.record.time - time) }
     }
 
+    func readDatabase<T>(_ body: (Database) throws -> T) throws(EntryLogError) -> T { try read(body) }
+
     private func read<T>(_ body: (Database) throws -> T) throws(EntryLogError) -> T {
         do { return try queue.read(body) } catch { throw EntryLogError.map(error, path: path) }
     }

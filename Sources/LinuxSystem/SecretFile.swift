@@ -50,4 +50,20 @@ public enum SecretFile {
         guard digits.count == byteCount * 2, let bytes = Hex.decode(String(decoding: digits, as: UTF8.self)) else { throw .malformed }
         return (bytes, false)
     }
+
+    /// A password file (the county uplink's database login): its first line, refused when others can read it.
+    public static func readPassword(path: String) throws(Failure) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .cannotRead(String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .cannotRead(String(cString: strerror(errno))) }
+        guard info.st_mode & 0o077 == 0 else { throw .readableByOthers }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = read(fd, &buffer, buffer.count)
+        guard count >= 0 else { throw .cannotRead(String(cString: strerror(errno))) }
+        let line = buffer.prefix(count).prefix { $0 != 0x0A && $0 != 0x0D }
+        guard !line.isEmpty, let text = String(validating: line, as: UTF8.self) else { throw .malformed }
+        return text
+    }
 }

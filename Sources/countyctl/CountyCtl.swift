@@ -4,13 +4,16 @@ import Foundation
 import GateCore
 import HealthCode
 
-/// countyctl: the county's tool for the signed trust and policy bundles gates apply (docs/codes.md, "Bundles").
+/// countyctl: the county's tool for the signed trust and policy bundles gates apply (docs/codes.md, "Bundles"), and
+/// for the county database the gates' uplinks ship to (docs/fleet.md, "The county").
 /// Runs on the county's machine, where the county's private key is; it is not installed on gates.
 @main
-struct CountyCtl: ParsableCommand {
+struct CountyCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "countyctl", abstract: "Make and sign healthgate county bundles and revocation lists.",
-        subcommands: [KeyGen.self, BundleCommand.self, RevocationCommand.self])
+        commandName: "countyctl",
+        abstract: "The county's tool: bundles and revocation lists; the county database (migrate, trace, inspect, gates).",
+        subcommands: [KeyGen.self, BundleCommand.self, RevocationCommand.self, Migrate.self, Trace.self, Inspect.self,
+                      Gates.self, Retention.self])
 }
 
 struct Failure: Error, CustomStringConvertible {
