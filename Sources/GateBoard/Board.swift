@@ -9,6 +9,8 @@ public struct Board {
     /// True once a board playing a finite script has played it (the daemon then stops when idle);
     /// a real board never ends.
     public var scriptEnded: () -> Bool
+    /// The screen and the speaker (`BoardFactory.visitorOutputs`); none when neither is enabled.
+    public var visitorOutputs: [VisitorOutput] = []
 
     public init(camera: Camera, scanner: CodeScanner, thermometer: Thermometer, io: GateIO,
                 scriptEnded: @escaping () -> Bool = { false }) {

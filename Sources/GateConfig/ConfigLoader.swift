@@ -144,7 +144,8 @@ public enum ConfigLoader {
         return GateConfiguration(
             gate: gate, controller: controller, codes: codes, occupancy: occupancy,
             log: log, paths: paths, board: readBoard(r, profile: profile),
-            overrideGroup: r.string("override.group", default: "gate-staff"))
+            overrideGroup: r.string("override.group", default: "gate-staff"),
+            screen: readScreen(r), voice: readVoice(r))
     }
 
     private static func readBoard(_ r: ConfigReader, profile: String) -> BoardConfiguration {

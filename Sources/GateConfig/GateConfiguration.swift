@@ -73,6 +73,9 @@ public struct GateConfiguration: Sendable, Equatable {
     public var board: BoardConfiguration
     /// Group whose members may use `gatectl open`.
     public var overrideGroup: String
+    /// What the visitor is told beside the lamps (docs/configuration.md, [screen] and [voice]).
+    public var screen = ScreenConfiguration()
+    public var voice = VoiceConfiguration()
 }
 
 /// The board: which drivers, and their devices and lines. A named profile (`board/<profile>.toml`)
