@@ -196,5 +196,18 @@ profile = "simulated"
 [board.simulated]
 scenario = "$out/scenario.txt"
 fps = 20
+
+# What the visitor is told (docs/decisions.md): the simulated board writes each screen as a PNG and each
+# prompt's clip names to its transcript (stdout).
+[screen]
+enabled = true
+language = "both"
+png_dir = "$out/screens"
+width = 800
+height = 480
+
+[voice]
+enabled = true
+language = "both"
 CONFIG
 echo "visitors ready in $out (issued $now)"

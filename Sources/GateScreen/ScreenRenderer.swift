@@ -111,7 +111,7 @@ public final class ScreenRenderer {
                 }
             }
             if !block.details.isEmpty {
-                for text in wrap(block.details.joined(separator: "   "), size: px(0.052), maxWidth: bodyWidth) {
+                for text in wrap(block.details.joined(separator: " · "), size: px(0.052), maxWidth: bodyWidth) {
                     lines.append(place(text, x: pad, top: &y, size: px(0.052), colour: Self.detailText))
                 }
             }

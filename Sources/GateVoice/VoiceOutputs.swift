@@ -65,7 +65,12 @@ public final class AlsaVoice: VisitorOutput, @unchecked Sendable {
     /// Loaded (and volume-scaled) clips by name; only the loop thread's `announce` touches it.
     private var clips: [String: WAVClip] = [:]
     /// Clips played to the end (tests and the VM suite read it to know playback happened).
-    public private(set) var played = 0
+    public var played: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return playedCount
+    }
+    private var playedCount = 0
 
     public init(device: String, clipsDirectory: String, policy: VoicePolicy, minuteOfDay: @escaping () -> Int = localMinuteOfDay) {
         self.device = device
@@ -115,7 +120,7 @@ public final class AlsaVoice: VisitorOutput, @unchecked Sendable {
         return fault
     }
 
-    /// Seconds of audio waiting or playing (0 once idle).
+    /// Nothing waiting or playing.
     public var isIdle: Bool {
         condition.lock()
         defer { condition.unlock() }
@@ -125,7 +130,8 @@ public final class AlsaVoice: VisitorOutput, @unchecked Sendable {
 
     private func report(_ message: String) {
         condition.lock()
-        if message != lastFault { fault = message }
+        // The first problem since the last `takeFault()` is kept; a repeat of the last one is not news.
+        if fault == nil && message != lastFault { fault = message }
         lastFault = message
         condition.unlock()
     }
@@ -142,11 +148,11 @@ public final class AlsaVoice: VisitorOutput, @unchecked Sendable {
             condition.lock()
             busy = false
             if let failure {
-                if failure != lastFault { fault = failure }
+                if fault == nil && failure != lastFault { fault = failure }
                 lastFault = failure
             } else {
                 lastFault = nil
-                played += 1
+                playedCount += 1
             }
             condition.unlock()
         }
