@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "healthgate-dev",
             dependencies: [
-                "GateCore", "HealthCode", "GateHardware", "GateTooling",
+                "GateCore", "HealthCode", "GateHardware", "GateTooling", "GateScreen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

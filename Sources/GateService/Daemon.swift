@@ -115,6 +115,8 @@ public final class Daemon {
         if old.paths.metricsFile != new.paths.metricsFile { keys.append("paths.metrics_file") }
         if old.codes.assumeClockSynchronised != new.codes.assumeClockSynchronised { keys.append("codes.assume_clock_synchronised") }
         if old.codes.subjectKey != new.codes.subjectKey { keys.append("codes.subject_key") }
+        if old.screen != new.screen { keys.append("screen") }
+        if old.voice != new.voice { keys.append("voice") }
         return keys
     }
 

@@ -151,6 +151,42 @@ grep -q "^FAIL  thermometer: thermometer /dev/$bus@0x5a: read register 0x07 fail
 set_word 0x06 0x3a3c; set_word 0x07 0x3b3e
 
 
+# --- The visitor's screen and speaker: vfb (a framebuffer in RAM, 800x480 at 32 bpp: R, G, B, A bytes as
+# drivers/video/fbdev/vfb.c documents) and snd-aloop (what is played on Loopback,0 is captured on Loopback,1).
+modprobe vfb vfb_enable=1 videomemorysize=4194304 mode_option=800x480M-32 || die "vfb"
+fb=""
+for node in /sys/class/graphics/fb*; do [ "$(cat "$node/name" 2>/dev/null)" = "Virtual FB" ] && fb=$(basename "$node"); done
+[ -n "$fb" ] || die "no Virtual FB in /sys/class/graphics"
+modprobe snd-aloop index=0 id=Loopback pcm_substreams=1 || die "snd-aloop"
+[ -d /proc/asound/Loopback ] || die "no Loopback sound card"
+echo "vfb: /dev/$fb $(cat /sys/class/graphics/$fb/virtual_size) $(cat /sys/class/graphics/$fb/bits_per_pixel) bpp; snd-aloop: card Loopback"
+# grab_screen NAME: the framebuffer as it is now (right after a decision: the hold keeps it up 2 s).
+grab_screen() { dd if="/dev/$fb" of="/tmp/gate/fb-$1.raw" bs="$(cat /sys/class/graphics/$fb/stride)" \
+    count="$(cut -d, -f2 /sys/class/graphics/$fb/virtual_size)" 2>/dev/null; }
+# check_screen NAME RRGGBB: saves logs/screen-NAME.png, checks the band's colour and that text was drawn.
+check_screen() {
+    local size; size=$(cat /sys/class/graphics/$fb/virtual_size)
+    "$BIN/healthgate-dev" screen-check --raw "/tmp/gate/fb-$1.raw" --width "${size%,*}" --height "${size#*,}" \
+        --stride "$(cat /sys/class/graphics/$fb/stride)" --bytes-per-pixel 4 --channels 0,1,2 --band "$2" \
+        --out-png "$logs/screen-$1.png"
+}
+# record_voice SECONDS NAME: captures the loopback in the clips' format (the playback must then match it).
+record_voice() { arecord -q -D hw:Loopback,1,0 -f S16_LE -r 22050 -c 1 -d "$1" "/tmp/gate/voice-$2.wav" & recorder=$!; }
+# voiced FILE: seconds from the first sound to the last (sox's silence effect from both ends).
+voiced() { sox "$1" "$1.trim.wav" silence 1 0.02 1% reverse silence 1 0.02 1% reverse 2>/dev/null; soxi -D "$1.trim.wav" 2>/dev/null || echo 0; }
+# check_voice NAME CLIP… (after `wait $recorder`): the capture holds about as much speech as those clips played one after another.
+check_voice() {
+    local name=$1; shift
+    cp "/tmp/gate/voice-$name.wav" "$logs/voice-$name.wav"
+    local clips=() clip; for clip in "$@"; do clips+=("/mnt/voice/$clip.wav"); done
+    sox "${clips[@]}" "/tmp/gate/expected-$name.wav"
+    local got expected rms
+    got=$(voiced "/tmp/gate/voice-$name.wav"); expected=$(voiced "/tmp/gate/expected-$name.wav")
+    rms=$(sox "/tmp/gate/voice-$name.wav.trim.wav" -n stat 2>&1 | awk '/RMS +amplitude/ { print $3 }')
+    echo "voice $name: ${got} s of speech captured, ${expected} s expected, RMS ${rms:-none}"
+    awk -v g="$got" -v e="$expected" -v r="${rms:-0}" 'BEGIN { exit !(g >= 0.9 * e && g <= e + 2.5 && r > 0.01) }'
+}
+
 # --- The real healthgated on the Raspberry Pi 4 profile, devices overridden to the simulators ---------
 gate=/tmp/gate
 mkdir -p "$gate"
@@ -178,6 +214,15 @@ device = "$cap"
 [board.thermometer]
 bus = "/dev/$bus"
 pec = false                        # i2c-stub cannot produce a PEC
+[screen]
+enabled = true
+device = "/dev/$fb"
+language = "both"
+[voice]
+enabled = true
+device = "hw:Loopback,0,0"
+clips_dir = "/mnt/voice"
+volume = 100
 TOML
 }
 write_config
@@ -232,7 +277,9 @@ fi
 
 # Green code, normal temperature: relay energised for the pulse, then released.
 start_traces GPIO17 GPIO22
+record_voice 14 admitted
 present green1
+grab_screen admitted
 sleep 4
 stop_traces
 pulse=$(pulse_seconds)
@@ -243,10 +290,18 @@ else
     fail green-admits "decision '$decision', relay pulse '${pulse}' s, green seen: $(ever GPIO22 1 && echo yes || echo no)"
 fi
 feed blank
+# What the visitor saw and heard: the framebuffer read back, the loopback's capture.
+detail=$(check_screen admitted 1B8A3A) && pass screen-admitted "$detail (logs/screen-admitted.png)" \
+    || fail screen-admitted "${detail:-no output}; see logs/screen-admitted.png"
+wait "$recorder"
+detail=$(check_voice admitted zh/signal-admitted en/signal-admitted) && pass voice-admitted "$detail" \
+    || fail voice-admitted "${detail:-no output}; see logs/voice-admitted.wav"
 
 # Red code: red lamp, relay never energised.
 start_traces GPIO17 GPIO23
+record_voice 18 refused
 present red1
+grab_screen refused
 sleep 3
 stop_traces
 if [[ "$decision" == *'"decision":"refused"'* && "$decision" == *red_code* ]] && ever GPIO23 1 && ! ever GPIO17 0; then
@@ -255,6 +310,11 @@ else
     fail red-refused "decision '$decision', red seen: $(ever GPIO23 1 && echo yes || echo no), relay energised: $(ever GPIO17 0 && echo YES || echo no)"
 fi
 feed blank
+detail=$(check_screen refused C62828) && pass screen-refused "$detail (logs/screen-refused.png)" \
+    || fail screen-refused "${detail:-no output}; see logs/screen-refused.png"
+wait "$recorder"
+detail=$(check_voice refused zh/reason-red_code zh/signal-refused en/reason-red_code en/signal-refused) \
+    && pass voice-refused "$detail" || fail voice-refused "${detail:-no output}; see logs/voice-refused.wav"
 
 # Fever: green code at 38.5 °C is refused after the re-measurement.
 set_word 0x07 0x3cdf   # 38.51 °C
