@@ -19,6 +19,8 @@ public enum VisitorLanguage: String, Sendable, CaseIterable, Codable {
 /// The screen's colour for a signal. Never the only signal: each tone comes with a word and a symbol.
 public enum VisitorTone: String, Sendable, CaseIterable {
     case neutral, go, caution, stop, alarm
+    /// The gate itself is out of order: not a judgement on the visitor.
+    case outOfOrder = "out_of_order"
 }
 
 /// A shape drawn beside the headline so the decision is legible without colour (and without reading).
@@ -47,10 +49,11 @@ public enum VisitorWords {
     public static func tone(_ signal: Signal) -> VisitorTone {
         switch signal {
         case .ready, .measuring: return .neutral
-        case .admitted: return .go
-        case .admittedPrompt, .refusedYellow, .capacityFull: return .caution
+        // An admission is green even with the vaccination prompt: the visitor may go; the words carry the prompt.
+        case .admitted, .admittedPrompt: return .go
+        case .refusedYellow, .capacityFull: return .caution
         case .refused, .feverClinic: return .stop
-        case .fault: return .caution
+        case .fault: return .outOfOrder
         case .emergencyOpen: return .alarm
         }
     }

@@ -53,6 +53,7 @@ public final class ScreenRenderer {
         case .caution: return RGB(0xF2, 0xB7, 0x05)
         case .stop: return RGB(0xC6, 0x28, 0x28)
         case .alarm: return RGB(0xE6, 0x51, 0x00)
+        case .outOfOrder: return RGB(0x5F, 0x63, 0x68)
         }
     }
 
