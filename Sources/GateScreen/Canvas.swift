@@ -19,6 +19,14 @@ public struct Canvas: Sendable, Equatable {
         fillRect(x: 0, y: 0, width: width, height: height, fill)
     }
 
+    /// An image from 3-byte RGB pixels, row-major (a framebuffer read back).
+    public init?(width: Int, height: Int, pixels: [UInt8]) {
+        guard width > 0, height > 0, pixels.count == width * height * 3 else { return nil }
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
     public func pixel(x: Int, y: Int) -> RGB {
         let i = (y * width + x) * 3
         return RGB(pixels[i], pixels[i + 1], pixels[i + 2])

@@ -5,13 +5,14 @@ import GateScreen
 /// `healthgate-dev screen-check`: the VM suite's reading of a framebuffer dump (`dd if=/dev/fb0`). The pixel
 /// layout is given on the command line, as the driver documents it (vfb at 32 bpp: R, G, B, A bytes), not
 /// asked of the code under test. Saves the screen as PNG and checks the decision's band colour and that
-/// text was drawn on the band and below it. Exit 0 when all checks pass, 1 otherwise; one line of figures.
+/// text was drawn on the band and below it. Given several dumps (a sequence grabbed while the daemon ran),
+/// the first that passes is saved and reported (else the last). Exit 0 when one passes, 1 otherwise.
 struct ScreenCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "screen-check",
         abstract: "Check a raw framebuffer dump: band colour, text drawn; save it as PNG (the VM suite).")
 
-    @Option(help: "The raw framebuffer bytes.") var raw: String
+    @Option(help: "The raw framebuffer bytes (repeatable: dumps in the order they were grabbed).") var raw: [String]
     @Option var width: Int
     @Option var height: Int
     @Option(help: "Bytes per line.") var stride: Int
@@ -21,24 +22,38 @@ struct ScreenCheckCommand: ParsableCommand {
     @Option(help: "Write the screen here as PNG.") var outPNG: String
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: raw), data.count >= stride * height else {
-            throw fail("\(raw): missing or shorter than \(stride)x\(height)")
-        }
         let offsets = channels.split(separator: ",").compactMap { Int($0) }
         guard offsets.count == 3, offsets.allSatisfy({ $0 < bytesPerPixel }), let bandValue = UInt32(band, radix: 16) else {
             throw fail("--channels takes three byte offsets, --band RRGGBB")
         }
+        let expected = RGB(UInt8(bandValue >> 16), UInt8((bandValue >> 8) & 0xFF), UInt8(bandValue & 0xFF))
+        for (index, file) in raw.enumerated() {
+            let canvas = try read(file, offsets)
+            let (ok, figures) = check(canvas, expected)
+            guard ok || index == raw.count - 1 else { continue }
+            guard FileManager.default.createFile(atPath: outPNG, contents: Data(canvas.png())) else { throw fail("\(outPNG): cannot write") }
+            print(figures + " (dump \(index + 1) of \(raw.count))")
+            if ok { return }
+        }
+        throw ExitCode(1)
+    }
+
+    private func read(_ file: String, _ offsets: [Int]) throws -> Canvas {
+        guard let data = FileManager.default.contents(atPath: file), data.count >= stride * height else {
+            throw fail("\(file): missing or shorter than \(stride)x\(height)")
+        }
         let bytes = [UInt8](data)
-        var canvas = Canvas(width: width, height: height, fill: RGB(0, 0, 0))
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
         for y in 0..<height {
             for x in 0..<width {
-                let i = y * stride + x * bytesPerPixel
-                canvas.fillRect(x: x, y: y, width: 1, height: 1, RGB(bytes[i + offsets[0]], bytes[i + offsets[1]], bytes[i + offsets[2]]))
+                let i = y * stride + x * bytesPerPixel, o = (y * width + x) * 3
+                rgb[o] = bytes[i + offsets[0]]; rgb[o + 1] = bytes[i + offsets[1]]; rgb[o + 2] = bytes[i + offsets[2]]
             }
         }
-        guard FileManager.default.createFile(atPath: outPNG, contents: Data(canvas.png())) else { throw fail("\(outPNG): cannot write") }
+        return Canvas(width: width, height: height, pixels: rgb)!
+    }
 
-        let expected = RGB(UInt8(bandValue >> 16), UInt8((bandValue >> 8) & 0xFF), UInt8(bandValue & 0xFF))
+    private func check(_ canvas: Canvas, _ expected: RGB) -> (Bool, String) {
         func near(_ a: RGB, _ b: RGB) -> Bool {
             abs(Int(a.r) - Int(b.r)) <= 8 && abs(Int(a.g) - Int(b.g)) <= 8 && abs(Int(a.b) - Int(b.b)) <= 8
         }
@@ -49,9 +64,10 @@ struct ScreenCheckCommand: ParsableCommand {
         var inkOnBand = 0, inkBelow = 0
         for y in 0..<bandRows { for x in (width / 4)..<(width - 4) where !near(canvas.pixel(x: x, y: y), expected) { inkOnBand += 1 } }
         let white = RGB(255, 255, 255)
-        for y in min(height, bandRows + 4)..<height { for x in 0..<width where !near(canvas.pixel(x: x, y: y), white) { inkBelow += 1 } }
+        if bandRows > 0 {
+            for y in min(height, bandRows + 4)..<height { for x in 0..<width where !near(canvas.pixel(x: x, y: y), white) { inkBelow += 1 } }
+        }
         let ok = bandRows >= height / 6 && inkOnBand >= 500 && inkBelow >= 200
-        print("band \(band) rows \(bandRows)/\(height), text pixels on band \(inkOnBand), below \(inkBelow)")
-        if !ok { throw ExitCode(1) }
+        return (ok, "band \(band) rows \(bandRows)/\(height), text pixels on band \(inkOnBand), below \(inkBelow)")
     }
 }

@@ -163,20 +163,22 @@ for vt in /sys/class/vtconsole/vtcon*; do grep -qi "frame buffer" "$vt/name" 2>/
 modprobe snd-aloop index=0 id=Loopback pcm_substreams=1 || die "snd-aloop"
 [ -d /proc/asound/Loopback ] || die "no Loopback sound card"
 echo "vfb: /dev/$fb $(cat /sys/class/graphics/$fb/virtual_size) $(cat /sys/class/graphics/$fb/bits_per_pixel) bpp; snd-aloop: card Loopback"
-# check_screen NAME RRGGBB: reads the framebuffer back (dd), saves logs/screen-NAME.png and checks the
-# band's colour and that text was drawn. Read right after the decision, within its hold (2 s, 2.5 s); a few
-# tries, as the status file the scenario waited on may be written before the frame is drawn.
+# start_grabs NAME / stop_grabs: read the framebuffer back (dd) every 0.2 s meanwhile, into /tmp/gate/fb-NAME-N.raw.
+start_grabs() {
+    local stride height; stride=$(cat /sys/class/graphics/$fb/stride); height=$(cut -d, -f2 /sys/class/graphics/$fb/virtual_size)
+    rm -f /tmp/gate/fb-"$1"-*.raw
+    ( n=100; while :; do dd if="/dev/$fb" of="/tmp/gate/fb-$1-$n.raw" bs="$stride" count="$height" 2>/dev/null; n=$((n + 1)); sleep 0.2; done ) &
+    grabber=$!
+}
+stop_grabs() { kill "$grabber" 2>/dev/null; wait "$grabber" 2>/dev/null; }
+# check_screen NAME RRGGBB: of the dumps grabbed, the first showing the decision's band colour with text drawn on
+# it and below it is saved as logs/screen-NAME.png (else the last dump is).
 check_screen() {
-    local size stride detail try
-    size=$(cat /sys/class/graphics/$fb/virtual_size); stride=$(cat /sys/class/graphics/$fb/stride)
-    for try in 1 2 3 4 5; do
-        dd if="/dev/$fb" of="/tmp/gate/fb-$1.raw" bs="$stride" count="${size#*,}" 2>/dev/null
-        detail=$("$BIN/healthgate-dev" screen-check --raw "/tmp/gate/fb-$1.raw" --width "${size%,*}" \
-            --height "${size#*,}" --stride "$stride" --bytes-per-pixel 4 --channels 0,1,2 --band "$2" \
-            --out-png "$logs/screen-$1.png") && { echo "$detail (try $try)"; return 0; }
-        sleep 0.2
-    done
-    echo "$detail"; return 1
+    local size args=() file; size=$(cat /sys/class/graphics/$fb/virtual_size)
+    for file in /tmp/gate/fb-"$1"-*.raw; do args+=(--raw "$file"); done
+    "$BIN/healthgate-dev" screen-check "${args[@]}" --width "${size%,*}" --height "${size#*,}" \
+        --stride "$(cat /sys/class/graphics/$fb/stride)" --bytes-per-pixel 4 --channels 0,1,2 --band "$2" \
+        --out-png "$logs/screen-$1.png"
 }
 # record_voice SECONDS NAME: captures the loopback in the clips' format (the playback must then match it).
 record_voice() { arecord -q -D hw:Loopback,1,0 -f S16_LE -r 22050 -c 1 -d "$1" "/tmp/gate/voice-$2.wav" & recorder=$!; }
@@ -286,12 +288,13 @@ fi
 # Green code, normal temperature: relay energised for the pulse, then released.
 start_traces GPIO17 GPIO22
 record_voice 20 admitted
+start_grabs admitted
 present green1
-screen_admitted=$(check_screen admitted 1B8A3A); screen_admitted_status=$?
 # Away at once: held in view past the hold, the code would be presented again (and refused as replayed).
 feed blank
 sleep 4
 stop_traces
+stop_grabs
 pulse=$(pulse_seconds)
 if [[ "$decision" == *'"decision":"admitted"'* ]] && [ -n "$pulse" ] && ever GPIO22 1 && wire_is GPIO17 1 \
     && awk -v p="$pulse" 'BEGIN { exit !(p >= 1.3 && p <= 4.0) }'; then
@@ -302,8 +305,8 @@ fi
 feed blank
 # What the visitor saw and heard: the framebuffer read back, the loopback's capture. The market profile
 # prompts for vaccination, so the admission is admitted_prompt: the green band and its own clip.
-[ "$screen_admitted_status" = 0 ] && pass screen-admitted "$screen_admitted (logs/screen-admitted.png)" \
-    || fail screen-admitted "${screen_admitted:-no output}; see logs/screen-admitted.png"
+detail=$(check_screen admitted 1B8A3A) && pass screen-admitted "$detail (logs/screen-admitted.png)" \
+    || fail screen-admitted "${detail:-no output}; see logs/screen-admitted.png"
 wait "$recorder"
 detail=$(check_voice admitted zh/signal-admitted_prompt en/signal-admitted_prompt) && pass voice-admitted "$detail" \
     || fail voice-admitted "${detail:-no output}; see logs/voice-admitted.wav"
@@ -311,19 +314,20 @@ detail=$(check_voice admitted zh/signal-admitted_prompt en/signal-admitted_promp
 # Red code: red lamp, relay never energised.
 start_traces GPIO17 GPIO23
 record_voice 20 refused
+start_grabs refused
 present red1
-screen_refused=$(check_screen refused C62828); screen_refused_status=$?
 feed blank
 sleep 3
 stop_traces
+stop_grabs
 if [[ "$decision" == *'"decision":"refused"'* && "$decision" == *red_code* ]] && ever GPIO23 1 && ! ever GPIO17 0; then
     pass red-refused "refused red_code, red lit, relay never energised"
 else
     fail red-refused "decision '$decision', red seen: $(ever GPIO23 1 && echo yes || echo no), relay energised: $(ever GPIO17 0 && echo YES || echo no)"
 fi
 feed blank
-[ "$screen_refused_status" = 0 ] && pass screen-refused "$screen_refused (logs/screen-refused.png)" \
-    || fail screen-refused "${screen_refused:-no output}; see logs/screen-refused.png"
+detail=$(check_screen refused C62828) && pass screen-refused "$detail (logs/screen-refused.png)" \
+    || fail screen-refused "${detail:-no output}; see logs/screen-refused.png"
 wait "$recorder"
 detail=$(check_voice refused zh/reason-red_code zh/signal-refused en/reason-red_code en/signal-refused) \
     && pass voice-refused "$detail" || fail voice-refused "${detail:-no output}; see logs/voice-refused.wav"
