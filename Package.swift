@@ -115,6 +115,8 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ]),
+        // make bench: the cost of drawing the visitor's screen per panel, against a full-panel fill (docs/performance.md).
+        .executableTarget(name: "screen-bench", dependencies: ["GateCore", "GateScreen"]),
         // The staff's tool, installed on every gate: no key generation, signing or forging in it.
         .executableTarget(
             name: "gatectl",
@@ -127,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "healthgate-dev",
             dependencies: [
-                "GateCore", "HealthCode", "GateHardware", "GateTooling", "GateScreen",
+                "GateCore", "HealthCode", "GateHardware", "GateTooling", "GateScreen", "GateVoice",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

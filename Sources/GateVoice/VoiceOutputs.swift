@@ -95,6 +95,13 @@ public final class AlsaVoice: VisitorOutput, @unchecked Sendable {
     public func announce(_ announcement: Announcement) {
         let names = policy.clips(for: announcement, minuteOfDay: minuteOfDay())
         guard !names.isEmpty else { return }
+        condition.lock()
+        // The same prompt again while it is being spoken (a visitor showing the refused code once more) is not
+        // restarted mid-sentence: it is already being said.
+        let repeating = names == currentPrompt && (busy || !queue.isEmpty)
+        if !repeating { currentPrompt = names }
+        condition.unlock()
+        guard !repeating else { return }
         var loaded: [WAVClip] = []
         for name in names {
             if let clip = clips[name] { loaded.append(clip); continue }
@@ -127,6 +134,8 @@ public final class AlsaVoice: VisitorOutput, @unchecked Sendable {
         return queue.isEmpty && !busy
     }
     private var busy = false
+    /// The clip names of the prompt queued or playing (guarded by `condition`).
+    private var currentPrompt: [String] = []
 
     private func report(_ message: String) {
         condition.lock()
