@@ -163,11 +163,11 @@ for vt in /sys/class/vtconsole/vtcon*; do grep -qi "frame buffer" "$vt/name" 2>/
 modprobe snd-aloop index=0 id=Loopback pcm_substreams=1 || die "snd-aloop"
 [ -d /proc/asound/Loopback ] || die "no Loopback sound card"
 echo "vfb: /dev/$fb $(cat /sys/class/graphics/$fb/virtual_size) $(cat /sys/class/graphics/$fb/bits_per_pixel) bpp; snd-aloop: card Loopback"
-# start_grabs NAME / stop_grabs: read the framebuffer back (dd) every 0.2 s meanwhile, into /tmp/gate/fb-NAME-N.raw.
+# start_grabs NAME / stop_grabs: read the framebuffer back (dd) every 0.25 s meanwhile, into /tmp/gate/fb-NAME-N.raw.
 start_grabs() {
     local stride height; stride=$(cat /sys/class/graphics/$fb/stride); height=$(cut -d, -f2 /sys/class/graphics/$fb/virtual_size)
     rm -f /tmp/gate/fb-"$1"-*.raw
-    ( n=100; while :; do dd if="/dev/$fb" of="/tmp/gate/fb-$1-$n.raw" bs="$stride" count="$height" 2>/dev/null; n=$((n + 1)); sleep 0.2; done ) &
+    ( n=100; while :; do dd if="/dev/$fb" of="/tmp/gate/fb-$1-$n.raw" bs="$stride" count="$height" 2>/dev/null; n=$((n + 1)); sleep 0.25; done ) &
     grabber=$!
 }
 stop_grabs() { kill "$grabber" 2>/dev/null; wait "$grabber" 2>/dev/null; }
@@ -286,9 +286,10 @@ start_grabs admitted
 present green1
 # Away at once: held in view past the hold, the code would be presented again (and refused as replayed).
 feed blank
-sleep 4
-stop_traces
+# The dumps stop within the hold: each costs CPU the emulated daemon needs.
 stop_grabs
+sleep 3
+stop_traces
 pulse=$(pulse_seconds)
 if [[ "$decision" == *'"decision":"admitted"'* ]] && [ -n "$pulse" ] && ever GPIO22 1 && wire_is GPIO17 1 \
     && awk -v p="$pulse" 'BEGIN { exit !(p >= 1.3 && p <= 4.0) }'; then
@@ -313,9 +314,9 @@ record_voice 20 refused
 start_grabs refused
 present red1
 feed blank
-sleep 3
-stop_traces
 stop_grabs
+sleep 2
+stop_traces
 if [[ "$decision" == *'"decision":"refused"'* && "$decision" == *red_code* ]] && ever GPIO23 1 && ! ever GPIO17 0; then
     pass red-refused "refused red_code, red lit, relay never energised"
 else
