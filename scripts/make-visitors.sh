@@ -190,15 +190,8 @@ status_file = "$out/status.json"
 requests_dir = "$out/requests"
 metrics_file = "$out/healthgate.prom"
 
-[board]
-profile = "simulated"
-
-[board.simulated]
-scenario = "$out/scenario.txt"
-fps = 20
-
 # What the visitor is told (docs/decisions.md): the simulated board writes each screen as a PNG and each
-# prompt's clip names to its transcript (stdout).
+# prompt's clip names to its transcript (stdout). Before [board]: the tests append [board.simulated] keys.
 [screen]
 enabled = true
 language = "both"
@@ -209,5 +202,12 @@ height = 480
 [voice]
 enabled = true
 language = "both"
+
+[board]
+profile = "simulated"
+
+[board.simulated]
+scenario = "$out/scenario.txt"
+fps = 20
 CONFIG
 echo "visitors ready in $out (issued $now)"
