@@ -180,9 +180,15 @@ check_screen() {
         --stride "$(cat /sys/class/graphics/$fb/stride)" --bytes-per-pixel 4 --channels 0,1,2 --band "$2" \
         --out-png "$logs/screen-$1.png"
 }
-# record_voice SECONDS NAME: captures the loopback in the clips' format (the playback must then match it).
-record_voice() { arecord -q -D hw:Loopback,1,0 -f S16_LE -r 22050 -c 1 -d "$1" "/tmp/gate/voice-$2.wav" & recorder=$!; }
-# check_voice NAME CLIP… (after `wait $recorder`): each clip is in the capture, sample for sample, in order
+# record_voice NAME: captures the loopback in the clips' format (the playback must then match it) until
+# stop_voice SECONDS, which lets it run that long after the decision ($decided_at) and ends it (SIGTERM:
+# arecord finishes the WAV header). However slow the emulated visit, the prompts fall inside the capture.
+record_voice() { arecord -q -D hw:Loopback,1,0 -f S16_LE -r 22050 -c 1 -d 300 "/tmp/gate/voice-$1.wav" & recorder=$!; }
+stop_voice() {
+    local left=$((decided_at + $1 - SECONDS)); [ "$left" -gt 0 ] && sleep "$left"
+    kill -TERM "$recorder" 2>/dev/null; wait "$recorder" 2>/dev/null
+}
+# check_voice NAME CLIP… (after stop_voice): each clip is in the capture, sample for sample, in order
 # (healthgate-dev voice-check; the loopback is bit-exact at volume 100).
 check_voice() {
     local name=$1; shift
@@ -281,9 +287,10 @@ fi
 
 # Green code, normal temperature: relay energised for the pulse, then released.
 start_traces GPIO17 GPIO22
-record_voice 20 admitted
+record_voice admitted
 start_grabs admitted
 present green1
+decided_at=$SECONDS
 # Away at once: held in view past the hold, the code would be presented again (and refused as replayed).
 feed blank
 # The dumps stop within the hold: each costs CPU the emulated daemon needs.
@@ -302,7 +309,7 @@ feed blank
 # prompts for vaccination, so the admission is admitted_prompt: the green band and its own clip.
 detail=$(check_screen admitted 1B8A3A) && pass screen-admitted "$detail (logs/screen-admitted.png)" \
     || fail screen-admitted "${detail:-no output}; see logs/screen-admitted.png"
-wait "$recorder"
+stop_voice 14
 # Only the Chinese clip is required here: under emulation the code is sometimes seen again after the hold and
 # refused as replayed, and that newer prompt rightly replaces the English clip not yet started.
 detail=$(check_voice admitted zh/signal-admitted_prompt) && pass voice-admitted "$detail" \
@@ -310,9 +317,10 @@ detail=$(check_voice admitted zh/signal-admitted_prompt) && pass voice-admitted 
 
 # Red code: red lamp, relay never energised.
 start_traces GPIO17 GPIO23
-record_voice 20 refused
+record_voice refused
 start_grabs refused
 present red1
+decided_at=$SECONDS
 feed blank
 stop_grabs
 sleep 2
@@ -325,7 +333,7 @@ fi
 feed blank
 detail=$(check_screen refused C62828) && pass screen-refused "$detail (logs/screen-refused.png)" \
     || fail screen-refused "${detail:-no output}; see logs/screen-refused.png"
-wait "$recorder"
+stop_voice 14
 detail=$(check_voice refused zh/reason-red_code zh/signal-refused en/reason-red_code en/signal-refused) \
     && pass voice-refused "$detail" || fail voice-refused "${detail:-no output}; see logs/voice-refused.wav"
 
