@@ -1,10 +1,6 @@
 import GateCore
 import GateHardware
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import Foundation  // Thread and NSCondition: the drawing thread
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,37 +14,95 @@ func localClock(_ epoch: time_t = time(nil)) -> String {
     return (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)"
 }
 
-/// The visitor's screen on a Linux framebuffer. A device that cannot be opened is a logged fault and is
-/// retried at the next announcement; the gate works on without a screen.
-public final class FramebufferScreen: VisitorOutput {
-    public var path: String { framebuffer.path }
+/// The visitor's screen on a Linux framebuffer. Drawing takes milliseconds on a Pi and far longer on a slow
+/// or emulated CPU, so it runs on a thread of its own: `announce` only leaves the announcement there (the
+/// latest wins; a screen nobody saw is skipped) and the loop thread never waits on FreeType or the copy. A
+/// device that cannot be opened is a logged fault and is retried at the next announcement; the gate works on
+/// without a screen.
+public final class FramebufferScreen: VisitorOutput, @unchecked Sendable {
+    public var path: String { device }
+    private let device: String
+    // Only the drawing thread touches these two.
     private let framebuffer: Framebuffer
     private let renderer: ScreenRenderer
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var pending: Announcement?
     private var fault: String?
     private var lastFault: String?
+    private var stopping = false
+    /// Screens drawn so far (tests).
+    private var drawnCount = 0
 
     public init(device: String, renderer: ScreenRenderer) {
+        self.device = device
         framebuffer = Framebuffer(path: device)
         self.renderer = renderer
+        let thread = Thread { [weak self] in self?.run() }
+        thread.name = "healthgate-screen"
+        thread.start()
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
     }
 
     public func announce(_ announcement: Announcement) {
+        condition.lock()
+        pending = announcement
+        condition.signal()
+        condition.unlock()
+    }
+
+    public func takeFault() -> String? {
+        condition.lock()
+        defer { fault = nil; condition.unlock() }
+        return fault
+    }
+
+    public var drawn: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return drawnCount
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while pending == nil && !stopping { condition.wait() }
+            if stopping { condition.unlock(); return }
+            let announcement = pending!
+            pending = nil
+            condition.unlock()
+            let failure = draw(announcement)
+            condition.lock()
+            if let failure {
+                // One report per distinct failure, not one per visitor.
+                if fault == nil && failure != lastFault { fault = failure }
+                lastFault = failure
+            } else {
+                lastFault = nil
+                drawnCount += 1
+            }
+            condition.unlock()
+        }
+    }
+
+    private func draw(_ announcement: Announcement) -> String? {
         do {
             if !framebuffer.isOpen { try framebuffer.open() }
             try framebuffer.show(renderer.render(announcement, width: framebuffer.width, height: framebuffer.height,
                                                  clock: localClock()))
-            lastFault = nil
+            return nil
         } catch {
             framebuffer.close()
-            // One report per distinct failure, not one per visitor.
-            if error.description != lastFault { fault = error.description }
-            lastFault = error.description
+            return error.description
         }
-    }
-
-    public func takeFault() -> String? {
-        defer { fault = nil }
-        return fault
     }
 }
 

@@ -70,3 +70,22 @@ final class Printed: @unchecked Sendable {
     func append(_ line: String) { lock.lock(); stored.append(line); lock.unlock() }
     var lines: [String] { lock.lock(); defer { lock.unlock() }; return stored }
 }
+
+/// Real kernel interface on the host: a path that is not a framebuffer. Announcing returns at once (drawing is
+/// on the screen's thread) and the failure comes back as a fault for the log, once.
+@Suite struct FramebufferScreenTests {
+    @Test func aMissingFramebufferIsAFaultAndNeverBlocks() throws {
+        let screen = FramebufferScreen(device: "/dev/nonexistent-fb9", renderer: ScreenRenderer(font: RenderTests.font, language: .en))
+        defer { screen.stop() }
+        let started = Date()
+        screen.announce(Announcement(signal: .refused, reasons: [.redCode]))
+        #expect(Date().timeIntervalSince(started) < 0.05)
+        var fault: String?
+        for _ in 0..<300 where fault == nil {
+            fault = screen.takeFault()
+            if fault == nil { Thread.sleep(forTimeInterval: 0.01) }
+        }
+        #expect(fault?.contains("/dev/nonexistent-fb9: open failed") == true, "\(fault ?? "no fault")")
+        #expect(screen.drawn == 0)
+    }
+}
