@@ -41,6 +41,10 @@ let package = Package(
         .systemLibrary(name: "CQrencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CPng", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZxing", pkgConfig: "zxing", providers: [.apt(["libzxing-dev"])]),
+        .systemLibrary(name: "CFreetype", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        .systemLibrary(name: "CAlsa", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        // <linux/fb.h> only (kernel headers); the ioctls go through CLinux.
+        .systemLibrary(name: "CFramebuffer"),
         // zxing-cpp is C++: a C API over it (exceptions caught at the boundary) for ZxingScanner.
         .target(name: "CZxingShim", dependencies: ["CZxing"]),
         // ioctl and adjtimex wrappers: Swift cannot call variadic ioctl(2) directly.
@@ -79,7 +83,11 @@ let package = Package(
             name: "GateConfig",
             dependencies: ["GateCore", "TOMLKit"]),
         // The devices a configuration names, made in one place for the daemon and gatectl selftest.
-        .target(name: "GateBoard", dependencies: ["GateCore", "GateConfig", "GateHardware"]),
+        .target(name: "GateBoard", dependencies: ["GateCore", "GateConfig", "GateHardware", "GateScreen", "GateVoice"]),
+        // The visitor's screen: FreeType text, layouts, the Linux framebuffer, PNG screens (docs/decisions.md).
+        .target(name: "GateScreen", dependencies: ["GateCore", "GateHardware", "CFreetype", "CFramebuffer", "CLinux", "CZlib"]),
+        // Spoken prompts: WAV clips played through ALSA on a thread of their own.
+        .target(name: "GateVoice", dependencies: ["GateCore", "GateHardware", "CAlsa"]),
         // A PNG file as a luma image (gatectl code verify --image: a visitor's screenshot).
         .target(name: "PNGImage", dependencies: ["GateHardware", "CPng"]),
         // Demo, test and bench tooling: QR rendering and PGM frames. Never linked into the daemon or gatectl.
@@ -138,6 +146,8 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ]),
+        // make bench: the cost of drawing the visitor's screen per panel, against a full-panel fill (docs/performance.md).
+        .executableTarget(name: "screen-bench", dependencies: ["GateCore", "GateScreen"]),
         // The staff's tool, installed on every gate: no key generation, signing or forging in it.
         .executableTarget(
             name: "gatectl",
@@ -150,7 +160,7 @@ let package = Package(
         .executableTarget(
             name: "healthgate-dev",
             dependencies: [
-                "GateCore", "HealthCode", "GateHardware", "GateTooling",
+                "GateCore", "HealthCode", "GateHardware", "GateTooling", "GateScreen", "GateVoice",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -192,6 +202,7 @@ let package = Package(
             name: "GateHardwareTests", dependencies: ["GateHardware", "GateCore", "CLinux", "GateTooling", "PNGImage"],
             exclude: ["Photos/README.md"], resources: [.copy("Photos")]),
         .testTarget(name: "EntryLogTests", dependencies: ["EntryLog", "EntryLogCLI", "LinuxSystem", "entrylog-crash-writer"]),
+        .testTarget(name: "GateScreenTests", dependencies: ["GateScreen", "GateVoice", "GateCore", "GateHardware", "PNGImage"]),
         .testTarget(name: "GateConfigTests", dependencies: ["GateConfig", "GateCore", "GateHardware"]),
         .testTarget(name: "GateServiceTests", dependencies: ["GateService", "GateBoard", "LinuxSystem", "GateTooling"]),
         .testTarget(name: "CountyTests", dependencies: ["CountyStore", "CountyTooling", "EntryLog", "GateCore", "healthgate-uplink", "countyctl"]),

@@ -91,7 +91,7 @@ trap 'rm -rf "$shlibs_dir"' EXIT
 mkdir "$shlibs_dir/debian"
 printf 'Source: healthgate\n\nPackage: healthgate\nArchitecture: any\n' > "$shlibs_dir/debian/control"
 shlibs=$(cd "$shlibs_dir" && dpkg-shlibdeps -O "$stage/usr/bin/healthgated" "$stage/usr/bin/gatectl" | sed -n 's/^shlibs:Depends=//p')
-for runtime in libzbar0 libzxing2 libgpiod2 libv4l-0 libsqlite3-0 zlib1g libpng16-16; do
+for runtime in libzbar0 libzxing2 libgpiod2 libv4l-0 libsqlite3-0 zlib1g libpng16-16 libfreetype6 libasound2; do
     grep -q "\b$runtime\b" <<<"$shlibs" || die "Depends: lacks $runtime (shlibdeps gave: $shlibs)"
 done
 
@@ -105,7 +105,7 @@ Maintainer: healthgate maintainers <maintainers@healthgate.invalid>
 Section: misc
 Priority: optional
 Installed-Size: $(du -sk --exclude=DEBIAN "$stage" | cut -f1)
-Depends: $shlibs, systemd (>= 247), procps
+Depends: $shlibs, systemd (>= 247), procps, fonts-wqy-microhei
 Suggests: prometheus-node-exporter, zbar-tools, gpiod, i2c-tools, v4l-utils
 Description: firmware for health-code entrance gates
  healthgated reads a QR health code from a USB camera, verifies it offline

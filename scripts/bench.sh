@@ -17,12 +17,17 @@ swift build -c release --product healthgated 2>&1 | tail -1
 swift build -c release --product healthgate-bench 2>&1 | tail -1
 swift build -c release --product healthgate-platform-sim 2>&1 | tail -1
 swift build -c release --product entrylog-bench 2>&1 | tail -1
+swift build -c release --product screen-bench 2>&1 | tail -1
 bin=$(swift build -c release --show-bin-path)
 
 echo "==> hot path: healthgate-bench --out $out"
 photos=()
 [ -n "${QR_PHOTOS:-}" ] && photos=(--photos "$QR_PHOTOS")
 "$bin/healthgate-bench" --out "$out" --healthgated "$bin/healthgated" --platform-sim "$bin/healthgate-platform-sim" "${photos[@]}"
+
+echo
+echo "==> the visitor's screen: screen-bench"
+"$bin/screen-bench"
 
 echo
 echo "==> entry log: entrylog-bench --rows $rows"

@@ -34,7 +34,7 @@ echo "==> gatectl verify (the hash chain)"
 echo
 echo "The run's files are in $out/: entries.sqlite (the log), healthgated.log (the daemon's full log),"
 echo "healthgate.prom (metrics), frames/ (the QR frames and payloads), county/ (the county key and bundle),"
-echo "bundle/current.hgb (the bundle the gate applied). Try: $bin/gatectl --help"
+echo "bundle/current.hgb (the bundle the gate applied), screens/ (what the visitor saw, one PNG per decision). Try: $bin/gatectl --help"
 echo
 scripts/demo-platform.sh "$out/platform"
 echo

@@ -2,8 +2,13 @@
 # Installs the Debian packages healthgate builds and tests with, only when one is missing.
 # Uses sudo when not root. Extra groups of packages: HEALTHGATE_DEPS_EXTRA="vm deb".
 set -euo pipefail
-build=(pkg-config libzbar-dev libzxing-dev libgpiod-dev libv4l-dev libsqlite3-dev zlib1g-dev libqrencode-dev libpng-dev)
-tools=(zbar-tools gpiod i2c-tools v4l-utils sqlite3 postgresql)  # sqlite3: the entry-log tests tamper with the file through it; postgresql: the county tests and demo start their own server (initdb + pg_ctl)
+build=(pkg-config libzbar-dev libzxing-dev libgpiod-dev libv4l-dev libsqlite3-dev zlib1g-dev libqrencode-dev libpng-dev
+    libfreetype-dev libasound2-dev)
+# sqlite3: the entry-log tests tamper with the file through it; postgresql: the county tests and demo start their
+# own server (initdb + pg_ctl)
+tools=(zbar-tools gpiod i2c-tools v4l-utils sqlite3 postgresql)
+# The screen's CJK font (the layout tests measure with it) and the voice clips' speech synthesiser.
+tools+=(fonts-wqy-microhei espeak-ng)
 pkgs=("${build[@]}" "${tools[@]}")
 for group in ${HEALTHGATE_DEPS_EXTRA:-}; do
     case "$group" in

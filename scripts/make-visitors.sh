@@ -190,6 +190,19 @@ status_file = "$out/status.json"
 requests_dir = "$out/requests"
 metrics_file = "$out/healthgate.prom"
 
+# What the visitor is told (docs/decisions.md): the simulated board writes each screen as a PNG and each
+# prompt's clip names to its transcript (stdout). Before [board]: the tests append [board.simulated] keys.
+[screen]
+enabled = true
+language = "both"
+png_dir = "$out/screens"
+width = 800
+height = 480
+
+[voice]
+enabled = true
+language = "both"
+
 [board]
 profile = "simulated"
 

@@ -11,6 +11,8 @@ public struct Board {
     public var scriptEnded: () -> Bool
     /// The serial line of the resident-ID-card reader (`[id_reader] device`); nil: no ID-card path.
     public var idReaderPath: String?
+    /// The screen and the speaker (`BoardFactory.visitorOutputs`); none when neither is enabled.
+    public var visitorOutputs: [VisitorOutput] = []
 
     public init(camera: Camera, scanner: CodeScanner, thermometer: Thermometer, io: GateIO,
                 scriptEnded: @escaping () -> Bool = { false }) {

@@ -151,7 +151,8 @@ public enum ConfigLoader {
         return GateConfiguration(
             gate: gate, controller: controller, codes: codes, occupancy: occupancy,
             log: log, paths: paths, board: readBoard(r, profile: profile),
-            overrideGroup: r.string("override.group", default: "gate-staff"), platform: platform)
+            overrideGroup: r.string("override.group", default: "gate-staff"),
+            screen: readScreen(r), voice: readVoice(r), platform: platform)
     }
 
     /// `[platform]` is on once `url` is set; every other key has a default except `venue_code`.

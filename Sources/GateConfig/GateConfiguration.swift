@@ -95,6 +95,9 @@ public struct GateConfiguration: Sendable, Equatable {
     /// Group whose members may use `gatectl open`.
     public var overrideGroup: String
     public var platform: Platform? = nil
+    /// What the visitor is told beside the lamps (docs/configuration.md, [screen] and [voice]).
+    public var screen = ScreenConfiguration()
+    public var voice = VoiceConfiguration()
 }
 
 /// The board: which drivers, and their devices and lines. A named profile (`board/<profile>.toml`)

@@ -53,6 +53,8 @@ public enum GateCommand: Sendable, Equatable {
     /// Hold the relay energised (true) until told otherwise (fire alarm).
     case holdRelay(Bool)
     case indicate(Signal)
+    /// What the screen shows and the voice says; always right after the `.indicate` it explains.
+    case announce(Announcement)
     case buzz(BuzzerPattern)
 }
 

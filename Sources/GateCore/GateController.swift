@@ -76,6 +76,8 @@ public struct GateController: Sendable {
     public private(set) var fireAlarm = false
     /// The last decision about a person (for the status file).
     public private(set) var lastDecision: GateStatus.LastDecision?
+    /// That decision's row, for the announcement's details (masked name, temperature…).
+    private var lastDecisionRow: EntryRecord?
 
     /// The attempt being measured.
     private struct PendingAttempt: Sendable {
@@ -129,6 +131,26 @@ public struct GateController: Sendable {
     }
 
     public mutating func handle(_ event: GateEvent, clock: ClockReading) -> [GateCommand] {
+        // Two statements: `announced` must read the state `react` leaves, not a copy taken before it ran.
+        let commands = react(event, clock: clock)
+        return announced(commands)
+    }
+
+    /// Puts an `.announce` after every `.indicate`, so the screen and voice follow the lamps in one place.
+    private func announced(_ commands: [GateCommand]) -> [GateCommand] {
+        var result: [GateCommand] = []
+        result.reserveCapacity(commands.count + 1)
+        for command in commands {
+            result.append(command)
+            guard case .indicate(let signal) = command else { continue }
+            result.append(.announce(Announcement.make(
+                signal: signal, row: lastDecisionRow, reasons: lastDecision?.reasons ?? [], occupancy: occupancy,
+                maximumOccupancy: settings.rules.maximumOccupancy, faults: Array(faults.keys))))
+        }
+        return result
+    }
+
+    private mutating func react(_ event: GateEvent, clock: ClockReading) -> [GateCommand] {
         let now = clock.now
         switch event {
         case .tick:
@@ -223,6 +245,7 @@ public struct GateController: Sendable {
             state = .admitted
             holdUntil = clock.monotonic + Double(settings.admittedHoldMilliseconds) / 1000
             lastDecision = GateStatus.LastDecision(time: now, decision: .override, reasons: [])
+            lastDecisionRow = record
             admissionAwaitingLog = (record, [.pulseRelay(milliseconds: settings.relayPulseMilliseconds),
                                              .indicate(.admitted), .buzz(.admit)])
             return interrupted + [.log(record)]
@@ -493,6 +516,7 @@ public struct GateController: Sendable {
         if let detail = detail ?? attempt.note { record.detail = detail }
 
         lastDecision = GateStatus.LastDecision(time: now, decision: record.decision, reasons: record.reasons)
+        lastDecisionRow = record
         holdUntil = clock.monotonic + Double(admitted ? settings.admittedHoldMilliseconds : settings.refusedHoldMilliseconds) / 1000
         state = admitted ? .admitted : .refused
 

@@ -8,6 +8,8 @@ final class Actuator {
     private enum Lamp { case off, on, blink }
 
     private let io: GateIO
+    /// The screen and the speaker: they queue or draw and return at once.
+    private let visitorOutputs: [VisitorOutput]
     private var lamps: [OutputLine: Lamp] = [:]
     private var relayReleaseAt: Double?
     private var relayHeld = false
@@ -22,8 +24,9 @@ final class Actuator {
 
     static let blinkPeriod = 0.5
 
-    init(io: GateIO) {
+    init(io: GateIO, visitorOutputs: [VisitorOutput] = []) {
         self.io = io
+        self.visitorOutputs = visitorOutputs
     }
 
     func execute(_ command: GateCommand, now: Double) {
@@ -38,6 +41,8 @@ final class Actuator {
         case .indicate(let signal):
             lamps = Self.lamps(for: signal)
             updateLamps(now: now)
+        case .announce(let announcement):
+            for output in visitorOutputs { output.announce(announcement) }
         case .buzz(let pattern):
             startBuzzer(pattern, now: now)
         case .log, .bufferUnwritten, .verifyCode, .measureTemperature:
@@ -63,6 +68,11 @@ final class Actuator {
     func takeFault() -> DeviceError? {
         defer { fault = nil }
         return fault
+    }
+
+    /// Each visitor output's failure since the last call (device, message).
+    func takeVisitorFaults() -> [(String, String)] {
+        visitorOutputs.compactMap { output in output.takeFault().map { (output.path, $0) } }
     }
 
     /// Relay released, lamps and buzzer off.

@@ -118,6 +118,8 @@ public final class Daemon {
         // The HTTP client is made once with its URL, secret and budget; on_unavailable and budget_ms in the
         // controller apply at once, the client's copy at the next start.
         if old.platform != new.platform { keys.append("platform") }
+        if old.screen != new.screen { keys.append("screen") }
+        if old.voice != new.voice { keys.append("voice") }
         return keys
     }
 

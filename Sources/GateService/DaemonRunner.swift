@@ -23,7 +23,12 @@ public enum GateDaemonRunner {
         Daemon.installSignalHandlers()
         LocalTime.useZone(configuration.gate.timeZone)
         let clock = SystemClock(assumeSynchronised: configuration.codes.assumeClockSynchronised)
-        let board = try BoardFactory.make(configuration.board, clock: clock, echo: { printLine($0) })
+        var board = try BoardFactory.make(configuration.board, clock: clock, echo: { printLine($0) })
+        let visitor = BoardFactory.visitorOutputs(screen: configuration.screen, voice: configuration.voice,
+                                                  simulated: configuration.board.kind == .simulated, echo: { printLine($0) })
+        board.visitorOutputs = visitor.outputs
+        for problem in visitor.problems { logger.error("visitor output left out", metadata: ["error": "\(problem)"]) }
+        for output in visitor.outputs { logger.info("visitor output", metadata: ["device": "\(output.path)"]) }
         let log: EntryLogWriter
         do {
             log = try EntryLogWriter(path: configuration.log.database, gateID: configuration.gate.id,

@@ -55,7 +55,7 @@ public final class GatePipeline {
         self.log = log
         self.clock = clock
         self.logger = logger
-        actuator = Actuator(io: board.io)
+        actuator = Actuator(io: board.io, visitorOutputs: board.visitorOutputs)
         devices = DeviceSupervisor(board: board, clock: clock, logger: logger)
         sink = LogSink(log: log, database: configuration.log.database, logger: logger)
         housekeeping = Housekeeping(configuration: configuration, verifier: verifier, log: log, logger: logger)
@@ -271,6 +271,10 @@ public final class GatePipeline {
                 answers.append(contentsOf: execute(command))
             }
             if let fault = actuator.takeFault() { answers.append(contentsOf: devices.failed(fault)) }
+            for (output, fault) in actuator.takeVisitorFaults() {
+                // A screen or speaker fault is the staff's to fix; it never changes a decision.
+                logger.error("visitor output failed", metadata: ["device": "\(output)", "error": "\(fault)"])
+            }
             guard nextAnswer < answers.count else { break }
             event = answers[nextAnswer]
             nextAnswer += 1
@@ -330,7 +334,7 @@ public final class GatePipeline {
                 devices.thermometerReadFailed(error)
                 return [.temperatureFailed(error.description)]
             }
-        case .pulseRelay, .holdRelay, .indicate, .buzz:
+        case .pulseRelay, .holdRelay, .indicate, .announce, .buzz:
             actuator.execute(command, now: clock.monotonic())
             return []
         }

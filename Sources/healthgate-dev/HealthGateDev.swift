@@ -13,7 +13,7 @@ struct HealthGateDev: ParsableCommand {
         commandName: "healthgate-dev",
         abstract: "Developer tool: issuer keys, signed and forged HG1 codes, QR frames (not installed on gates).",
         version: healthgateVersion,
-        subcommands: [KeygenCommand.self, IssueCommand.self, ForgeCommand.self, RenderCommand.self])
+        subcommands: [KeygenCommand.self, IssueCommand.self, ForgeCommand.self, RenderCommand.self, VoiceTextsCommand.self, ScreenCheckCommand.self, VoiceCheckCommand.self])
 }
 
 /// Prints to stderr and exits 2: bad arguments and unreadable files.

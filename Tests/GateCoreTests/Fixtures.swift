@@ -53,9 +53,18 @@ final class TestGate {
     /// tests of log failures to answer.
     var logCommits = true
 
+    /// Every `.announce` the controller issued, in order. `send` takes them out of the batches it returns, so
+    /// the tests of lamps and rows read as before; AnnouncementTests check that each follows its `.indicate`.
+    private(set) var announcements: [Announcement] = []
+
     @discardableResult
     func send(_ event: GateEvent) -> [GateCommand] {
-        let commands = controller.handle(event, clock: clock.read())
+        let issued = controller.handle(event, clock: clock.read())
+        let commands = issued.filter { command in
+            guard case .announce(let announcement) = command else { return true }
+            announcements.append(announcement)
+            return false
+        }
         guard logCommits else { return commands }
         var answered = commands
         for case .log(let row) in commands { answered += send(.logCommitted(row)) }

@@ -151,6 +151,52 @@ grep -q "^FAIL  thermometer: thermometer /dev/$bus@0x5a: read register 0x07 fail
 set_word 0x06 0x3a3c; set_word 0x07 0x3b3e
 
 
+# --- The visitor's screen and speaker: vfb (a framebuffer in RAM, 800x480 at 32 bpp: R, G, B, A bytes as
+# drivers/video/fbdev/vfb.c documents) and snd-aloop (what is played on Loopback,0 is captured on Loopback,1).
+modprobe vfb vfb_enable=1 videomemorysize=4194304 mode_option=800x480M-32 || die "vfb"
+fb=""
+for node in /sys/class/graphics/fb*; do [ "$(cat "$node/name" 2>/dev/null)" = "Virtual FB" ] && fb=$(basename "$node"); done
+[ -n "$fb" ] || die "no Virtual FB in /sys/class/graphics"
+# The framebuffer console would draw its cursor over the daemon's screen (on a gate: consoleblank=0
+# vt.global_cursor_default=0, docs/wiring.md); here it is unbound from the framebuffer.
+for vt in /sys/class/vtconsole/vtcon*; do grep -qi "frame buffer" "$vt/name" 2>/dev/null && echo 0 > "$vt/bind"; done
+modprobe snd-aloop index=0 id=Loopback pcm_substreams=1 || die "snd-aloop"
+[ -d /proc/asound/Loopback ] || die "no Loopback sound card"
+echo "vfb: /dev/$fb $(cat /sys/class/graphics/$fb/virtual_size) $(cat /sys/class/graphics/$fb/bits_per_pixel) bpp; snd-aloop: card Loopback"
+# start_grabs NAME / stop_grabs: read the framebuffer back (dd) every 0.25 s meanwhile, into /tmp/gate/fb-NAME-N.raw.
+start_grabs() {
+    local stride height; stride=$(cat /sys/class/graphics/$fb/stride); height=$(cut -d, -f2 /sys/class/graphics/$fb/virtual_size)
+    rm -f /tmp/gate/fb-"$1"-*.raw
+    ( n=100; while :; do dd if="/dev/$fb" of="/tmp/gate/fb-$1-$n.raw" bs="$stride" count="$height" 2>/dev/null; n=$((n + 1)); sleep 0.25; done ) &
+    grabber=$!
+}
+stop_grabs() { kill "$grabber" 2>/dev/null; wait "$grabber" 2>/dev/null; }
+# check_screen NAME RRGGBB: of the dumps grabbed, the first showing the decision's band colour with text drawn on
+# it and below it is saved as logs/screen-NAME.png (else the last dump is).
+check_screen() {
+    local size args=() file; size=$(cat /sys/class/graphics/$fb/virtual_size)
+    for file in /tmp/gate/fb-"$1"-*.raw; do args+=(--raw "$file"); done
+    "$BIN/healthgate-dev" screen-check "${args[@]}" --width "${size%,*}" --height "${size#*,}" \
+        --stride "$(cat /sys/class/graphics/$fb/stride)" --bytes-per-pixel 4 --channels 0,1,2 --band "$2" \
+        --out-png "$logs/screen-$1.png"
+}
+# record_voice NAME: captures the loopback in the clips' format (the playback must then match it) until
+# stop_voice SECONDS, which lets it run that long after the decision ($decided_at) and ends it (SIGTERM:
+# arecord finishes the WAV header). However slow the emulated visit, the prompts fall inside the capture.
+record_voice() { arecord -q -D hw:Loopback,1,0 -f S16_LE -r 22050 -c 1 -d 300 "/tmp/gate/voice-$1.wav" & recorder=$!; }
+stop_voice() {
+    local left=$((decided_at + $1 - SECONDS)); [ "$left" -gt 0 ] && sleep "$left"
+    kill -TERM "$recorder" 2>/dev/null; wait "$recorder" 2>/dev/null
+}
+# check_voice NAME CLIP… (after stop_voice): each clip is in the capture, sample for sample, in order
+# (healthgate-dev voice-check; the loopback is bit-exact at volume 100).
+check_voice() {
+    local name=$1; shift
+    cp "/tmp/gate/voice-$name.wav" "$logs/voice-$name.wav"
+    local clips=() clip; for clip in "$@"; do clips+=("/mnt/voice/$clip.wav"); done
+    "$BIN/healthgate-dev" voice-check --captured "/tmp/gate/voice-$name.wav" "${clips[@]}"
+}
+
 # --- The real healthgated on the Raspberry Pi 4 profile, devices overridden to the simulators ---------
 gate=/tmp/gate
 mkdir -p "$gate"
@@ -178,6 +224,15 @@ device = "$cap"
 [board.thermometer]
 bus = "/dev/$bus"
 pec = false                        # i2c-stub cannot produce a PEC
+[screen]
+enabled = true
+device = "/dev/$fb"
+language = "both"
+[voice]
+enabled = true
+device = "hw:Loopback,0,0"
+clips_dir = "/mnt/voice"
+volume = 100
 TOML
 }
 write_config
@@ -232,8 +287,15 @@ fi
 
 # Green code, normal temperature: relay energised for the pulse, then released.
 start_traces GPIO17 GPIO22
+record_voice admitted
+start_grabs admitted
 present green1
-sleep 4
+decided_at=$SECONDS
+# Away at once: held in view past the hold, the code would be presented again (and refused as replayed).
+feed blank
+# The dumps stop within the hold: each costs CPU the emulated daemon needs.
+stop_grabs
+sleep 3
 stop_traces
 pulse=$(pulse_seconds)
 if [[ "$decision" == *'"decision":"admitted"'* ]] && [ -n "$pulse" ] && ever GPIO22 1 && wire_is GPIO17 1 \
@@ -243,11 +305,25 @@ else
     fail green-admits "decision '$decision', relay pulse '${pulse}' s, green seen: $(ever GPIO22 1 && echo yes || echo no)"
 fi
 feed blank
+# What the visitor saw and heard: the framebuffer read back, the loopback's capture. The market profile
+# prompts for vaccination, so the admission is admitted_prompt: the green band and its own clip.
+detail=$(check_screen admitted 1B8A3A) && pass screen-admitted "$detail (logs/screen-admitted.png)" \
+    || fail screen-admitted "${detail:-no output}; see logs/screen-admitted.png"
+stop_voice 14
+# Only the Chinese clip is required here: under emulation the code is sometimes seen again after the hold and
+# refused as replayed, and that newer prompt rightly replaces the English clip not yet started.
+detail=$(check_voice admitted zh/signal-admitted_prompt) && pass voice-admitted "$detail" \
+    || fail voice-admitted "${detail:-no output}; see logs/voice-admitted.wav"
 
 # Red code: red lamp, relay never energised.
 start_traces GPIO17 GPIO23
+record_voice refused
+start_grabs refused
 present red1
-sleep 3
+decided_at=$SECONDS
+feed blank
+stop_grabs
+sleep 2
 stop_traces
 if [[ "$decision" == *'"decision":"refused"'* && "$decision" == *red_code* ]] && ever GPIO23 1 && ! ever GPIO17 0; then
     pass red-refused "refused red_code, red lit, relay never energised"
@@ -255,6 +331,11 @@ else
     fail red-refused "decision '$decision', red seen: $(ever GPIO23 1 && echo yes || echo no), relay energised: $(ever GPIO17 0 && echo YES || echo no)"
 fi
 feed blank
+detail=$(check_screen refused C62828) && pass screen-refused "$detail (logs/screen-refused.png)" \
+    || fail screen-refused "${detail:-no output}; see logs/screen-refused.png"
+stop_voice 14
+detail=$(check_voice refused zh/reason-red_code zh/signal-refused en/reason-red_code en/signal-refused) \
+    && pass voice-refused "$detail" || fail voice-refused "${detail:-no output}; see logs/voice-refused.wav"
 
 # Fever: green code at 38.5 °C is refused after the re-measurement.
 set_word 0x07 0x3cdf   # 38.51 °C

@@ -44,3 +44,6 @@ for visitor in green1:green green2:green green3:green green4:green green5:green 
 done
 /usr/bin/python3 -c "import sys; from PIL import Image; Image.new('L', (640, 480), 255).save(sys.argv[1])" "$frames/blank.png"
 /usr/bin/python3 "$here/to-yuyv.py" "$frames/blank.png" "$frames/blank" > "$frames/blank.mean"
+
+# Voice clips for the daemon's speaker (espeak-ng, zh and en), as a package or a venue would supply them.
+BIN=$bin "$here/../../scripts/make-voice-clips.sh" "$work/voice" >/dev/null

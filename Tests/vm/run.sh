@@ -16,7 +16,8 @@ say() { echo "vm: $*" >&2; }
 
 # 1. Packages (Debian), only the missing ones.
 packages=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-source-6.1 busybox-static cpio kmod
-    build-essential xz-utils i2c-tools gpiod v4l-utils qrencode python3-pil)
+    build-essential xz-utils i2c-tools gpiod v4l-utils qrencode python3-pil
+    alsa-utils sox espeak-ng fonts-wqy-microhei)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
