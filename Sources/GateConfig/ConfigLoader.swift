@@ -152,7 +152,7 @@ public enum ConfigLoader {
             gate: gate, controller: controller, codes: codes, occupancy: occupancy,
             log: log, paths: paths, board: readBoard(r, profile: profile),
             overrideGroup: r.string("override.group", default: "gate-staff"),
-            screen: readScreen(r), voice: readVoice(r), platform: platform)
+            platform: platform, screen: readScreen(r), voice: readVoice(r))
     }
 
     /// `[platform]` is on once `url` is set; every other key has a default except `venue_code`.

@@ -34,7 +34,7 @@ public struct Announcement: Sendable, Equatable {
     public static func isDecision(_ signal: Signal) -> Bool {
         switch signal {
         case .admitted, .admittedPrompt, .refused, .refusedYellow, .capacityFull, .feverClinic: return true
-        case .ready, .measuring, .fault, .emergencyOpen: return false
+        case .ready, .measuring, .verifying, .fault, .emergencyOpen: return false
         }
     }
 

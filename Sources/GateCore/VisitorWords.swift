@@ -48,7 +48,7 @@ public enum VisitorWords {
 
     public static func tone(_ signal: Signal) -> VisitorTone {
         switch signal {
-        case .ready, .measuring: return .neutral
+        case .ready, .measuring, .verifying: return .neutral
         // An admission is green even with the vaccination prompt: the visitor may go; the words carry the prompt.
         case .admitted, .admittedPrompt: return .go
         case .refusedYellow, .capacityFull: return .caution
@@ -60,7 +60,7 @@ public enum VisitorWords {
 
     public static func symbol(_ signal: Signal) -> VisitorSymbol {
         switch signal {
-        case .ready: return .qrCode
+        case .ready, .verifying: return .qrCode
         case .measuring: return .thermometer
         case .admitted, .admittedPrompt: return .tick
         case .refused, .refusedYellow, .feverClinic: return .cross
@@ -75,6 +75,7 @@ public enum VisitorWords {
         switch signal {
         case .ready: return zh ? "请出示健康码" : "Please show your health code"
         case .measuring: return zh ? "正在测量体温，请稍候" : "Taking your temperature, please wait"
+        case .verifying: return zh ? "正在核验，请稍候" : "Checking your code, please wait"
         case .admitted: return zh ? "请通行" : "Please enter"
         case .admittedPrompt: return zh ? "请通行，请尽快接种疫苗" : "Please enter, and get vaccinated soon"
         case .refused: return zh ? "禁止通行" : "Entry refused"
@@ -123,6 +124,9 @@ public enum VisitorWords {
         case .gpioFault: return zh ? "闸门故障" : "The gate cannot open"
         case .revoked: return zh ? "健康码已被撤销" : "The code has been revoked"
         case .staleBundle: return zh ? "闸机数据未更新，请联系工作人员" : "The gate's county data is out of date: ask the staff"
+        case .platformUnavailable: return zh ? "健康码平台暂不可用，请联系工作人员" : "The health-code platform is unavailable: ask the staff"
+        case .unverified: return zh ? "未能在线核验，已登记" : "Not checked online: your entry is registered"
+        case .unknownToken: return zh ? "平台查无此码，请刷新健康码" : "The platform does not know this code: refresh it"
         }
     }
 
@@ -179,7 +183,8 @@ public enum VisitorWords {
             let why = announcement.reasons.first.map { ["reason-\($0.rawValue)"] } ?? []
             let redundant = announcement.signal == .refusedYellow || announcement.signal == .capacityFull
             return (redundant ? [] : why) + ["signal-\(announcement.signal.rawValue)"]
-        case .fault, .emergencyOpen:
+        // The platform may take a second or more (docs/platform-api.md): say so, or the visitor walks off.
+        case .verifying, .fault, .emergencyOpen:
             return ["signal-\(announcement.signal.rawValue)"]
         }
     }
@@ -196,7 +201,7 @@ public enum VisitorWords {
     private static func spokenHeadline(_ signal: Signal, _ language: VisitorLanguage) -> String {
         switch signal {
         case .admitted: return language == .en ? "Please enter" : "体温正常，请通行"
-        case .ready, .measuring, .admittedPrompt, .refused, .refusedYellow, .capacityFull, .feverClinic, .fault, .emergencyOpen:
+        case .ready, .measuring, .verifying, .admittedPrompt, .refused, .refusedYellow, .capacityFull, .feverClinic, .fault, .emergencyOpen:
             return headline(signal, language)
         }
     }

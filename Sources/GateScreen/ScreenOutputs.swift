@@ -140,7 +140,8 @@ public final class PNGScreen: VisitorOutput {
         switch announcement.signal {
         case .measuring: return
         case .ready where count > 0: return
-        case .ready, .admitted, .admittedPrompt, .refused, .refusedYellow, .capacityFull, .feverClinic, .fault, .emergencyOpen: break
+        // Verifying is kept: it is what a visitor sees while the platform is slow.
+        case .ready, .verifying, .admitted, .admittedPrompt, .refused, .refusedYellow, .capacityFull, .feverClinic, .fault, .emergencyOpen: break
         }
         count += 1
         let number = String(count)
