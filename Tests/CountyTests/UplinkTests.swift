@@ -54,11 +54,13 @@ struct UplinkTests {
         let database = try await migratedDatabase(server, "county")
         let gate = try GateFixture(gateID: "gate-k", venue: "Station", server: server, database: "county", batchRows: 100)
         // Each round: more rows arrive (as on a live gate), the uplink starts shipping them and is killed mid-run.
+        // The delays spread from before the connection to late in the run, so on a fast or a slow machine some
+        // kills land mid-batch; rounds go on until four kills (an uplink that finished first is not one).
         var kills = 0
-        for round in 0..<8 where kills < 4 {
-            try gate.append(1500, start: baseTime + Double(round) * 10_000)
+        for round in 0..<16 where kills < 4 {
+            try gate.append(2000, start: baseTime + Double(round) * 10_000)
             let process = try gate.uplinkProcess(once: true)
-            try await Task.sleep(for: .milliseconds(Int.random(in: 100...500)))
+            try await Task.sleep(for: .milliseconds(Int.random(in: 30...600)))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
