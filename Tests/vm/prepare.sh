@@ -36,7 +36,7 @@ PY
 # visitor (a code admitted once is refused as replayed afterwards, so each scenario shows a fresh one).
 dev=$bin/healthgate-dev
 key=$("$dev" keygen --issuer 110000 --out "$work/keys" --trust-out "$work/trust" | sed -n 's/^private-key //p')
-for visitor in green1:green green2:green green3:green green4:green green5:green red1:red; do
+for visitor in green1:green green2:green green3:green green4:green green5:green green6:green red1:red; do
     name=${visitor%%:*} colour=${visitor##*:}
     "$dev" issue --key "$key" --colour "$colour" --subject "vm-visitor-$name" --ttl 7200 \
         --out-payload "$frames/$name.payload" --out-image "$frames/$name.pgm"
