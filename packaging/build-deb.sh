@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds healthgate_<version>_<arch>.deb (`make deb`): both binaries in release mode with the Swift
+# Builds healthgate_<version>_<arch>.deb (`make deb`): the binaries in release mode with the Swift
 # runtime linked in statically, so a board needs no Swift toolchain, only Debian's C libraries (zbar,
 # zxing-cpp, libgpiod, libv4l, SQLite, zlib; gatectl also libpng), which Depends: names as dpkg-shlibdeps finds
-# them. healthgate-dev (keys, issuing, forging, QR rendering) is for developers and never packaged.
+# them, and healthgate-uplink (the county link, its unit not enabled) and the voice clips. healthgate-dev (keys,
+# issuing, forging, QR rendering) is for developers and never packaged.
 # Output: .build/deb/healthgate_<version>_<arch>.deb (or $HEALTHGATE_DEB_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ echo "== release build (static Swift runtime)"
 build=(swift build -c release --static-swift-stdlib)
 "${build[@]}" --product healthgated
 "${build[@]}" --product gatectl
+"${build[@]}" --product healthgate-uplink
 bin=$("${build[@]}" --show-bin-path)
 
 # The Swift runtime must be inside the binaries, the C libraries outside (Debian ships their fixes).
@@ -40,6 +42,7 @@ check_links() {
 c_libs=(libzbar.so.0 libZXing.so.2 libgpiod.so.2 libv4l2.so.0 libsqlite3.so.0 libz.so.1)
 check_links healthgated "${c_libs[@]}"
 check_links gatectl "${c_libs[@]}" libpng16.so.16
+check_links healthgate-uplink libsqlite3.so.0
 # gatectl reads codes, it does not draw them: libqrencode in it would mean the developer tooling leaked in.
 ! grep -qx libqrencode.so.4 <<<"$(needed "$bin/gatectl")" || die "gatectl links libqrencode: the developer tooling is in it"
 
@@ -53,8 +56,16 @@ mkdir -p "$stage"/{DEBIAN,usr/bin,lib/systemd/system,usr/lib/sysusers.d,usr/lib/
 
 # Stripped: the symbol tables are a third of the size and a board has little flash; crash reports
 # still name the module and offset.
-install -m 0755 -s "$bin/healthgated" "$bin/gatectl" "$stage/usr/bin/"
+install -m 0755 -s "$bin/healthgated" "$bin/gatectl" "$bin/healthgate-uplink" "$stage/usr/bin/"
 install -m 0644 systemd/healthgated.service "$stage/lib/systemd/system/healthgated.service"
+# Not enabled by postinst's preset: it starts only once /etc/healthgate/uplink.toml exists (docs/fleet.md).
+install -m 0644 systemd/healthgate-uplink.service "$stage/lib/systemd/system/healthgate-uplink.service"
+
+# The voice prompts, spoken by espeak-ng at package time into the default [voice] clips_dir; a venue may replace
+# any file with a recording. healthgate-dev (debug build, never packaged) lists the prompts' texts.
+swift build --product healthgate-dev 2>&1 | tail -1
+BIN=$(swift build --show-bin-path) scripts/make-voice-clips.sh "$stage/usr/share/healthgate/voice"
+rm -f "$stage"/usr/share/healthgate/voice/*/texts.tsv
 install -m 0644 systemd/healthgate.sysusers "$stage/usr/lib/sysusers.d/healthgate.conf"
 install -m 0644 systemd/healthgate.tmpfiles "$stage/usr/lib/tmpfiles.d/healthgate.conf"
 install -m 0644 config/healthgate.toml "$stage/etc/healthgate/healthgate.toml"
@@ -82,6 +93,8 @@ shopt -u nullglob
         -n "health-code entrance gate daemon" ./healthgated | gzip -9n > "$stage/usr/share/man/man8/healthgated.8.gz"
     help2man -N --no-discard-stderr --version-string="$version" -s 1 -S healthgate \
         -n "inspect and operate a healthgate entrance gate" ./gatectl | gzip -9n > "$stage/usr/share/man/man1/gatectl.1.gz"
+    help2man -N --no-discard-stderr --version-string="$version" -s 8 -S healthgate \
+        -n "ship the entry log to the county database" ./healthgate-uplink | gzip -9n > "$stage/usr/share/man/man8/healthgate-uplink.8.gz"
 )
 
 echo "== control"
@@ -90,7 +103,7 @@ shlibs_dir=$(mktemp -d)
 trap 'rm -rf "$shlibs_dir"' EXIT
 mkdir "$shlibs_dir/debian"
 printf 'Source: healthgate\n\nPackage: healthgate\nArchitecture: any\n' > "$shlibs_dir/debian/control"
-shlibs=$(cd "$shlibs_dir" && dpkg-shlibdeps -O "$stage/usr/bin/healthgated" "$stage/usr/bin/gatectl" | sed -n 's/^shlibs:Depends=//p')
+shlibs=$(cd "$shlibs_dir" && dpkg-shlibdeps -O "$stage/usr/bin/healthgated" "$stage/usr/bin/gatectl" "$stage/usr/bin/healthgate-uplink" | sed -n 's/^shlibs:Depends=//p')
 for runtime in libzbar0 libzxing2 libgpiod2 libv4l-0 libsqlite3-0 zlib1g libpng16-16 libfreetype6 libasound2; do
     grep -q "\b$runtime\b" <<<"$shlibs" || die "Depends: lacks $runtime (shlibdeps gave: $shlibs)"
 done

@@ -75,7 +75,9 @@ check "group gate-staff exists" in_root getent group gate-staff
 for group in gpio i2c video gate-staff; do
     check "healthgate is in $group" sh -c "chroot '$root' id -nG healthgate | tr ' ' '\n' | grep -qx $group"
 done
-for file in /usr/bin/healthgated /usr/bin/gatectl /lib/systemd/system/healthgated.service \
+for file in /usr/bin/healthgated /usr/bin/gatectl /usr/bin/healthgate-uplink /lib/systemd/system/healthgated.service \
+            /lib/systemd/system/healthgate-uplink.service /usr/share/healthgate/voice/zh/signal-admitted.wav \
+            /usr/share/healthgate/voice/en/reason-red_code.wav /usr/share/man/man8/healthgate-uplink.8.gz \
             /usr/lib/sysusers.d/healthgate.conf /usr/lib/tmpfiles.d/healthgate.conf /etc/healthgate/healthgate.toml \
             /usr/share/man/man8/healthgated.8.gz /usr/share/man/man1/gatectl.1.gz; do
     check "$file" test -s "$root$file"
@@ -107,7 +109,10 @@ check "gatectl --version is the package's version" \
 check "no developer tool on the gate (healthgate-dev)" test -z "$(grep healthgate-dev <<<"$contents" || true)"
 check "gatectl verifies codes but cannot issue them" \
     sh -c "chroot '$root' gatectl code --help | grep -qw verify && ! chroot '$root' gatectl code --help | grep -qw issue"
-check "no library missing" sh -c "! chroot '$root' ldd /usr/bin/healthgated /usr/bin/gatectl | grep -q 'not found'"
+check "no library missing" sh -c "! chroot '$root' ldd /usr/bin/healthgated /usr/bin/gatectl /usr/bin/healthgate-uplink | grep -q 'not found'"
+check "healthgate-uplink --version is the package's version" \
+    test "$(in_root healthgate-uplink --version)" = "$(dpkg-deb -f "$deb" Version)"
+check "systemd-analyze verify accepts the uplink's unit" in_root systemd-analyze verify /lib/systemd/system/healthgate-uplink.service
 
 score=$(in_root systemd-analyze security --offline=true /lib/systemd/system/healthgated.service 2>/dev/null |
         sed -n 's/.*Overall exposure level for healthgated.service: \([0-9.]*\).*/\1/p')

@@ -2,6 +2,7 @@ import ArgumentParser
 import CountyStore
 import Foundation
 import GateConfig
+import GateCore
 import LinuxSystem
 import Logging
 
@@ -9,7 +10,8 @@ import Logging
 @main
 struct UplinkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "healthgate-uplink", abstract: "Ship the gate's entry log and anchors to the county database.")
+        commandName: "healthgate-uplink", abstract: "Ship the gate's entry log and anchors to the county database.",
+        version: healthgateVersion)
 
     @Option(help: "The uplink's config file.") var config = "/etc/healthgate/uplink.toml"
     @Flag(help: "Ship every row committed now, then exit (for a manual catch-up, the demo and tests).") var once = false

@@ -211,6 +211,9 @@ relay_pulse_ms = 1500
 trust_dir = "/mnt/trust"
 assume_clock_synchronised = true   # the guest has no NTP; the codes were issued against the host clock
 max_hg1_lifetime_s = 7200          # the codes must outlive the whole suite under software emulation
+# Under emulation the loop reads a few frames a second while the screen thread draws: a code still on the
+# camera can go unread for 1.5 s (the default) and count as a second presentation (seen: red1 logged twice).
+presentation_absence_ms = 5000
 [log]
 database = "$gate/entries.sqlite"
 [paths]
