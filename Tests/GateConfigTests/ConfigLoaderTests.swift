@@ -6,26 +6,13 @@ import Testing
 /// Config files are parsed from strings here; the loader's file reading is exercised through a
 /// temporary file in `loadsTheShippedExample` and by the end-to-end tests.
 @Suite struct ConfigLoaderTests {
-    let simulated = """
-        [board]
-        profile = "simulated"
-        [board.simulated]
-        scenario = "demo/scenario.txt"
-
-        """
+    let simulated = simulatedBoardConfig
 
     func parse(_ text: String) throws(ConfigErrors) -> GateConfiguration {
         try ConfigLoader.parse(text: text, file: "test.toml")
     }
 
-    func errors(_ text: String) -> [String] {
-        do {
-            _ = try parse(text)
-            return []
-        } catch {
-            return error.errors.map(\.description)
-        }
-    }
+    func errors(_ text: String) -> [String] { configErrors(text) }
 
     @Test func defaultsFollowTheVenueProfile() throws {
         let config = try parse("[gate]\nvenue = \"hospital\"\n" + simulated)

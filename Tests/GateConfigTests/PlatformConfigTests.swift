@@ -4,22 +4,9 @@ import Testing
 
 /// `[platform]` and `[id_reader]` (issue 15): defaults, the per-venue fallback, and the errors that name the key.
 @Suite struct PlatformConfigTests {
-    let simulated = """
-        [board]
-        profile = "simulated"
-        [board.simulated]
-        scenario = "demo/scenario.txt"
+    let simulated = simulatedBoardConfig
 
-        """
-
-    func errors(_ text: String) -> [String] {
-        do {
-            _ = try ConfigLoader.parse(text: text, file: "test.toml")
-            return []
-        } catch {
-            return error.errors.map(\.description)
-        }
-    }
+    func errors(_ text: String) -> [String] { configErrors(text) }
 
     @Test func noPlatformByDefault() throws {
         let config = try ConfigLoader.parse(text: simulated, file: "test.toml")

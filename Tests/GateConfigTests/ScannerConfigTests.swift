@@ -5,22 +5,9 @@ import Testing
 
 /// `[scanner] decoders`: which QR decoders run, in which order; every bad value is an error at start.
 @Suite struct ScannerConfigTests {
-    let simulated = """
-        [board]
-        profile = "simulated"
-        [board.simulated]
-        scenario = "demo/scenario.txt"
+    let simulated = simulatedBoardConfig
 
-        """
-
-    func errors(_ text: String) -> [String] {
-        do {
-            _ = try ConfigLoader.parse(text: text, file: "test.toml")
-            return []
-        } catch {
-            return error.errors.map(\.description)
-        }
-    }
+    func errors(_ text: String) -> [String] { configErrors(text) }
 
     @Test func theDefaultIsZbarThenZxing() throws {
         let config = try ConfigLoader.parse(text: simulated, file: "test.toml")

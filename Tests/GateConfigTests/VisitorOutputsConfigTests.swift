@@ -3,22 +3,9 @@ import Testing
 @testable import GateConfig
 
 @Suite struct VisitorOutputsConfigTests {
-    let simulated = """
-        [board]
-        profile = "simulated"
-        [board.simulated]
-        scenario = "demo/scenario.txt"
+    let simulated = simulatedBoardConfig
 
-        """
-
-    func errors(_ text: String) -> [String] {
-        do {
-            _ = try ConfigLoader.parse(text: simulated + text, file: "test.toml")
-            return []
-        } catch {
-            return error.errors.map(\.description)
-        }
-    }
+    func errors(_ text: String) -> [String] { configErrors(simulated + text) }
 
     @Test func screenAndVoiceAreOffByDefault() throws {
         let configuration = try ConfigLoader.parse(text: simulated, file: "test.toml")
